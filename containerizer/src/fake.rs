@@ -7,6 +7,11 @@
 //! environment (with the `executor` crate: `ExecutorSettings::from_env(&config.environment)`,
 //! `Executor::start(.., InProcessTransport::new(agent_runtime), handler)`), and returns a
 //! [`FakeExecutor`] that stops it; the executor calls [`FakeExit::exit`] when it is done.
+//!
+//! Nested containers (ids with a parent) need a live parent, get their sandbox path under
+//! the root's (nothing is created on disk) and run nothing: the factory is not called for
+//! them, and a test ends them with [`FakeContainerizer::exit`]. They go when their parent
+//! goes, and their terminations stay readable with `wait` while the parent lives.
 
 use std::{
     collections::BTreeMap,
@@ -20,7 +25,8 @@ use proto::v0;
 use resources::Resources;
 
 use crate::{
-    ContainerConfig, ContainerId, ContainerTermination, Containerizer, LaunchResult, wait_status,
+    ContainerConfig, ContainerId, ContainerTermination, Containerizer, LaunchResult, container_key,
+    nested_sandbox, wait_status,
 };
 
 /// The wait status of a process killed by `SIGKILL`, what a destroyed fake container reports.
@@ -57,7 +63,7 @@ impl FakeExit {
     /// code 1); `false` if it is already gone.
     pub fn exit(&self, status: i32) -> bool {
         match self.state.upgrade() {
-            Some(state) => terminate(&state, &self.container_id.value, status, false),
+            Some(state) => terminate(&state, &container_key(&self.container_id), status, false),
             None => false,
         }
     }
@@ -114,6 +120,12 @@ struct FakeContainer {
     config: ContainerConfig,
     executor: Option<Box<dyn FakeExecutor>>,
     waiters: Vec<Promise<Option<ContainerTermination>>>,
+    /// The parent's key, for a nested container.
+    parent: Option<String>,
+    /// Keys of the nested containers alive under this one.
+    children: Vec<String>,
+    /// How nested containers that ended went, by key.
+    ended_children: BTreeMap<String, ContainerTermination>,
 }
 
 #[derive(Default)]
@@ -177,7 +189,22 @@ impl FakeContainerizer {
     /// Ends container `container_id` as if its executor exited with wait status `status`;
     /// `false` if there is no such container.
     pub fn exit(&self, container_id: &ContainerId, status: i32) -> bool {
-        terminate(&self.state, &container_id.value, status, false)
+        terminate(&self.state, &container_key(container_id), status, false)
+    }
+
+    /// The nested containers alive under `parent` (direct children), sorted by key.
+    pub fn children(&self, parent: &ContainerId) -> Vec<ContainerId> {
+        let state = self.state.lock();
+        let Some(container) = state.containers.get(&container_key(parent)) else {
+            return Vec::new();
+        };
+        let mut children: Vec<ContainerId> = container
+            .children
+            .iter()
+            .filter_map(|key| state.containers.get(key).map(|child| child.id.clone()))
+            .collect();
+        children.sort_by_key(container_key);
+        children
     }
 
     /// Makes every later launch fail with `message` (`None` to launch again).
@@ -190,8 +217,16 @@ impl FakeContainerizer {
     }
 }
 
-/// Removes the container and tells its waiters; the executor is told to stop when `destroy`.
+/// Removes the container (its nested containers first, destroyed) and tells its waiters;
+/// the executor is told to stop when `destroy`.
 fn terminate(state: &Mutex<FakeState>, key: &str, status: i32, destroyed: bool) -> bool {
+    let children = match state.lock().containers.get(key) {
+        Some(container) => container.children.clone(),
+        None => return false,
+    };
+    for child in children {
+        terminate(state, &child, KILLED, true);
+    }
     let Some(mut container) = state.lock().containers.remove(key) else {
         return false;
     };
@@ -208,6 +243,14 @@ fn terminate(state: &Mutex<FakeState>, key: &str, status: i32, destroyed: bool) 
         }),
         ..ContainerTermination::default()
     };
+    if let Some(parent) = &container.parent
+        && let Some(parent) = state.lock().containers.get_mut(parent)
+    {
+        parent.children.retain(|child| child != key);
+        parent
+            .ended_children
+            .insert(key.to_string(), termination.clone());
+    }
     for waiter in container.waiters {
         waiter.set(Some(termination.clone()));
     }
@@ -220,19 +263,42 @@ impl Containerizer for FakeContainerizer {
         Future::ready(())
     }
 
-    fn launch(&self, container_id: &ContainerId, config: ContainerConfig) -> Future<LaunchResult> {
-        let key = container_id.value.clone();
+    fn launch(
+        &self,
+        container_id: &ContainerId,
+        mut config: ContainerConfig,
+    ) -> Future<LaunchResult> {
+        let key = container_key(container_id);
+        let parent = container_id.parent.as_deref().map(container_key);
         {
             let mut state = self.state.lock();
             state.calls.push(FakeCall::Launch(container_id.clone()));
-            if container_id.parent.is_some() {
-                return Future::ready(LaunchResult::NotSupported);
-            }
             if state.containers.contains_key(&key) {
                 return Future::ready(LaunchResult::AlreadyLaunched);
             }
             if let Some(message) = &state.fail_launches {
                 return Future::failed(format!("Failed to launch container '{key}': {message}"));
+            }
+            if let Some(parent) = &parent {
+                let Some(parent_container) = state.containers.get(parent) else {
+                    return Future::failed(format!("Parent container {parent} does not exist"));
+                };
+                if parent_container.ended_children.contains_key(&key) {
+                    return Future::failed(format!(
+                        "Container {key} has already terminated; nested container ids \
+                         cannot be reused"
+                    ));
+                }
+                let mut root = parent_container;
+                while let Some(up) = root.parent.as_ref().and_then(|p| state.containers.get(p)) {
+                    root = up;
+                }
+                config.directory = nested_sandbox(&root.config.directory, container_id);
+                if config.user.is_none() {
+                    config.user.clone_from(&parent_container.config.user);
+                }
+                config.executor_info = None;
+                config.task_info = None;
             }
             state.containers.insert(
                 key.clone(),
@@ -241,11 +307,17 @@ impl Containerizer for FakeContainerizer {
                     config: config.clone(),
                     executor: None,
                     waiters: Vec::new(),
+                    parent: parent.clone(),
+                    children: Vec::new(),
+                    ended_children: BTreeMap::new(),
                 },
             );
+            if let Some(parent) = parent.as_ref().and_then(|p| state.containers.get_mut(p)) {
+                parent.children.push(key.clone());
+            }
             state.launches.push((container_id.clone(), config.clone()));
         }
-        let Some(factory) = &self.factory else {
+        let Some(factory) = self.factory.as_ref().filter(|_| parent.is_none()) else {
             return Future::ready(LaunchResult::Success);
         };
         // The factory runs without the lock: the executor may call back (e.g. exit at once).
@@ -268,7 +340,7 @@ impl Containerizer for FakeContainerizer {
             Err(message) => {
                 let mut state = self.state.lock();
                 state.containers.remove(&key);
-                state.launches.retain(|(id, _)| id.value != key);
+                state.launches.retain(|(id, _)| container_key(id) != key);
                 Future::failed(format!("Failed to launch container '{key}': {message}"))
             }
         }
@@ -279,19 +351,22 @@ impl Containerizer for FakeContainerizer {
         state
             .calls
             .push(FakeCall::Update(container_id.clone(), resources.clone()));
-        match state.containers.get_mut(&container_id.value) {
+        match state.containers.get_mut(&container_key(container_id)) {
             Some(container) => {
                 container.config.resources = resources;
                 Future::ready(())
             }
-            None => Future::failed(format!("Unknown container '{}'", container_id.value)),
+            None => Future::failed(format!(
+                "Unknown container '{}'",
+                container_key(container_id)
+            )),
         }
     }
 
     fn usage(&self, container_id: &ContainerId) -> Future<v0::ResourceStatistics> {
         let mut state = self.state.lock();
         state.calls.push(FakeCall::Usage(container_id.clone()));
-        match state.containers.get(&container_id.value) {
+        match state.containers.get(&container_key(container_id)) {
             Some(container) => Future::ready(v0::ResourceStatistics {
                 // The fake has no clock; a test that cares about time uses the real thing.
                 timestamp: 0.0,
@@ -303,56 +378,81 @@ impl Containerizer for FakeContainerizer {
                     .map(|megabytes| (megabytes.as_f64() * 1024.0 * 1024.0) as u64),
                 ..Default::default()
             }),
-            None => Future::failed(format!("Unknown container '{}'", container_id.value)),
+            None => Future::failed(format!(
+                "Unknown container '{}'",
+                container_key(container_id)
+            )),
         }
     }
 
     fn status(&self, container_id: &ContainerId) -> Future<v0::ContainerStatus> {
         let mut state = self.state.lock();
         state.calls.push(FakeCall::Status(container_id.clone()));
-        match state.containers.get(&container_id.value) {
+        match state.containers.get(&container_key(container_id)) {
             Some(_) => Future::ready(v0::ContainerStatus {
                 container_id: Some(container_id.clone()),
                 ..Default::default()
             }),
-            None => Future::failed(format!("Unknown container '{}'", container_id.value)),
+            None => Future::failed(format!(
+                "Unknown container '{}'",
+                container_key(container_id)
+            )),
         }
     }
 
     fn wait(&self, container_id: &ContainerId) -> Future<Option<ContainerTermination>> {
+        let key = container_key(container_id);
         let mut state = self.state.lock();
         state.calls.push(FakeCall::Wait(container_id.clone()));
-        match state.containers.get_mut(&container_id.value) {
-            Some(container) => {
-                let (promise, future) = Promise::new();
-                container.waiters.push(promise);
-                future
-            }
-            None => Future::ready(None),
+        if let Some(container) = state.containers.get_mut(&key) {
+            let (promise, future) = Promise::new();
+            container.waiters.push(promise);
+            return future;
         }
+        let ended = container_id
+            .parent
+            .as_deref()
+            .and_then(|parent| state.containers.get(&container_key(parent)))
+            .and_then(|parent| parent.ended_children.get(&key).cloned());
+        Future::ready(ended)
     }
 
     fn destroy(&self, container_id: &ContainerId) -> Future<bool> {
         self.record(FakeCall::Destroy(container_id.clone()));
-        Future::ready(terminate(&self.state, &container_id.value, KILLED, true))
+        Future::ready(terminate(
+            &self.state,
+            &container_key(container_id),
+            KILLED,
+            true,
+        ))
     }
 
     fn kill(&self, container_id: &ContainerId, signal: i32) -> Future<bool> {
         self.record(FakeCall::Kill(container_id.clone(), signal));
         if signal == KILLED {
-            return Future::ready(terminate(&self.state, &container_id.value, KILLED, true));
+            return Future::ready(terminate(
+                &self.state,
+                &container_key(container_id),
+                KILLED,
+                true,
+            ));
         }
         // Take the executor out to signal it without the lock, then put it back.
         let executor = {
             let mut state = self.state.lock();
-            match state.containers.get_mut(&container_id.value) {
+            match state.containers.get_mut(&container_key(container_id)) {
                 Some(container) => container.executor.take(),
                 None => return Future::ready(false),
             }
         };
         if let Some(mut executor) = executor {
             executor.signal(signal);
-            if let Some(container) = self.state.lock().containers.get_mut(&container_id.value) {
+            if let Some(container) = self
+                .state
+                .lock()
+                .containers
+                .get_mut(&container_key(container_id))
+            {
                 container.executor = Some(executor);
             }
         }

@@ -10,7 +10,11 @@
 //!
 //! Containers are named by Mesos's `ContainerID` ([`ContainerId`], a UUID string chosen by
 //! the agent); their sandbox directory is chosen and created by the agent (see mesos.md 4.7
-//! for the layout) and handed over in the config.
+//! for the layout) and handed over in the config. A nested container (an id with a
+//! `parent`, as the default executor launches one per task) gets a sandbox under its root
+//! container's (`<sandbox>/containers/<child>`), its parent's user unless the command names
+//! one, and is destroyed with its parent; its termination stays readable with `wait` until
+//! the parent is gone, so a waiter that comes late still learns how it ended.
 
 mod containerizer;
 mod fake;
@@ -25,4 +29,6 @@ pub use fake::{
 };
 pub use mesos::{MesosContainerizer, MesosContainerizerOptions};
 pub use posix::SpawnError;
-pub use types::{ContainerConfig, ContainerId, ContainerTermination, LaunchResult};
+pub use types::{
+    ContainerConfig, ContainerId, ContainerTermination, LaunchResult, container_key, nested_sandbox,
+};

@@ -7,9 +7,15 @@
 //! pidfds) until no process of the container is left. Both report back to the process, which
 //! completes `wait` and `destroy` only when the executor is reaped *and* the container is
 //! empty, so nothing outlives a container.
+//!
+//! A nested container is one more session, launched by the agent like any other, whose
+//! books point at its parent: destroying a container destroys its children first (the
+//! parent completes only once they are gone), and a child's termination is kept on its
+//! parent until the parent goes, so `wait` still answers after the child ended.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -23,7 +29,8 @@ use proto::v0;
 use resources::Resources;
 
 use crate::{
-    ContainerConfig, ContainerId, ContainerTermination, Containerizer, LaunchResult,
+    ContainerConfig, ContainerId, ContainerTermination, Containerizer, LaunchResult, container_key,
+    nested_sandbox,
     posix::{procfs, session, spawn, usage},
     wait_status,
 };
@@ -105,7 +112,7 @@ impl Containerizer for MesosContainerizer {
     }
 
     fn update(&self, container_id: &ContainerId, resources: Resources) -> Future<()> {
-        let key = container_id.value.clone();
+        let key = container_key(container_id);
         self.ask(
             move |process, _ctx, promise| match process.containers.get_mut(&key) {
                 Some(container) => {
@@ -118,7 +125,7 @@ impl Containerizer for MesosContainerizer {
     }
 
     fn usage(&self, container_id: &ContainerId) -> Future<v0::ResourceStatistics> {
-        let key = container_id.value.clone();
+        let key = container_key(container_id);
         self.ask(
             move |process, ctx, promise| match process.containers.get(&key) {
                 Some(container) => {
@@ -139,35 +146,41 @@ impl Containerizer for MesosContainerizer {
 
     fn status(&self, container_id: &ContainerId) -> Future<v0::ContainerStatus> {
         let container_id = container_id.clone();
+        let key = container_key(&container_id);
         self.ask(
-            move |process, _ctx, promise| match process.containers.get(&container_id.value) {
+            move |process, _ctx, promise| match process.containers.get(&key) {
                 Some(container) => promise.set(v0::ContainerStatus {
                     executor_pid: u32::try_from(container.pid).ok(),
                     container_id: Some(container_id),
                     ..Default::default()
                 }),
-                None => promise.fail(unknown(&container_id.value)),
+                None => promise.fail(unknown(&key)),
             },
         )
     }
 
     fn wait(&self, container_id: &ContainerId) -> Future<Option<ContainerTermination>> {
-        let key = container_id.value.clone();
-        self.ask(
-            move |process, _ctx, promise| match process.containers.get_mut(&key) {
-                Some(container) => container.waiters.push(promise),
-                None => promise.set(None),
-            },
-        )
+        let key = container_key(container_id);
+        let parent = container_id.parent.as_deref().map(container_key);
+        self.ask(move |process, _ctx, promise| {
+            if let Some(container) = process.containers.get_mut(&key) {
+                return container.waiters.push(promise);
+            }
+            // A nested container that ended is remembered by its parent.
+            let ended = parent
+                .and_then(|parent| process.containers.get(&parent))
+                .and_then(|parent| parent.ended_children.get(&key).cloned());
+            promise.set(ended);
+        })
     }
 
     fn destroy(&self, container_id: &ContainerId) -> Future<bool> {
-        let key = container_id.value.clone();
+        let key = container_key(container_id);
         self.ask(move |process, ctx, promise| process.destroy(ctx, &key, Some(promise)))
     }
 
     fn kill(&self, container_id: &ContainerId, signal: i32) -> Future<bool> {
-        let key = container_id.value.clone();
+        let key = container_key(container_id);
         self.ask(move |process, ctx, promise| {
             promise.complete_with(process.kill(ctx, &key, signal))
         })
@@ -196,6 +209,16 @@ struct Container {
     /// The executor's pid, which is also its session id.
     pid: i32,
     resources: Resources,
+    /// The sandbox (nested containers' sandboxes are made under the root's).
+    directory: PathBuf,
+    /// The user the container runs as (its nested containers inherit it).
+    user: Option<String>,
+    /// The parent's key, for a nested container.
+    parent: Option<String>,
+    /// The keys of the nested containers still alive under this one.
+    children: BTreeSet<String>,
+    /// How nested containers that ended went, by key, for late `wait`s.
+    ended_children: BTreeMap<String, ContainerTermination>,
     /// Set once the executor is reaped: its wait status (`None` if it could not be read).
     reaped: Option<Option<i32>>,
     destroying: Option<Destroying>,
@@ -225,25 +248,28 @@ impl ContainerizerProcess {
         &mut self,
         ctx: &mut Context<Self>,
         id: ContainerId,
-        config: ContainerConfig,
+        mut config: ContainerConfig,
     ) -> Result<LaunchResult, libprocess::Failure> {
-        if id.parent.is_some() {
-            return Ok(LaunchResult::NotSupported);
-        }
-        if self.containers.contains_key(&id.value) {
+        let key = container_key(&id);
+        if self.containers.contains_key(&key) {
             return Ok(LaunchResult::AlreadyLaunched);
         }
+        let parent = match id.parent.as_deref() {
+            Some(parent_id) => {
+                let parent_key = container_key(parent_id);
+                self.prepare_nested(&key, &parent_key, &id, &mut config)?;
+                Some(parent_key)
+            }
+            None => None,
+        };
         let failed = |message: String| {
-            libprocess::Failure::Failed(format!(
-                "Failed to launch container '{}': {message}",
-                id.value
-            ))
+            libprocess::Failure::Failed(format!("Failed to launch container '{key}': {message}"))
         };
         let mut child = spawn::spawn(&config).map_err(|error| failed(error.to_string()))?;
         let pid = i32::try_from(child.id()).map_err(|_| failed("pid out of range".into()))?;
-        let key = id.value.clone();
+        let owned = key.clone();
         let reaped = ctx.defer(move |process: &mut Self, ctx, status: Option<i32>| {
-            process.reaped(ctx, &key, status)
+            process.reaped(ctx, &owned, status)
         });
         let reaper = std::thread::Builder::new()
             .name(format!("reaper-{pid}"))
@@ -256,13 +282,21 @@ impl ContainerizerProcess {
             let _ = session::signal_members(pid, Signal::SIGKILL);
             return Err(failed(format!("could not start a reaper thread: {error}")));
         }
-        tracing::info!(container = %id.value, pid, "launched container");
+        tracing::info!(container = %key, pid, directory = %config.directory.display(), "launched container");
+        if let Some(parent) = parent.as_ref().and_then(|p| self.containers.get_mut(p)) {
+            parent.children.insert(key.clone());
+        }
         self.containers.insert(
-            id.value.clone(),
+            key,
             Container {
                 id,
                 pid,
                 resources: config.resources,
+                directory: config.directory,
+                user: config.user,
+                parent,
+                children: BTreeSet::new(),
+                ended_children: BTreeMap::new(),
                 reaped: None,
                 destroying: None,
                 empty: false,
@@ -271,6 +305,51 @@ impl ContainerizerProcess {
             },
         );
         Ok(LaunchResult::Success)
+    }
+
+    /// Checks a nested container's parent and fills in what comes from it: the sandbox
+    /// under the root's (created here) and, unless the command names one, the parent's user.
+    fn prepare_nested(
+        &self,
+        key: &str,
+        parent_key: &str,
+        id: &ContainerId,
+        config: &mut ContainerConfig,
+    ) -> Result<(), libprocess::Failure> {
+        let failed = |message: String| libprocess::Failure::Failed(message);
+        let Some(parent) = self.containers.get(parent_key) else {
+            return Err(failed(format!(
+                "Parent container {parent_key} does not exist"
+            )));
+        };
+        if parent.destroying.is_some() || parent.reaped.is_some() {
+            return Err(failed(format!(
+                "Parent container {parent_key} is in 'DESTROYING' state"
+            )));
+        }
+        if parent.ended_children.contains_key(key) {
+            return Err(failed(format!(
+                "Container {key} has already terminated; nested container ids cannot be reused"
+            )));
+        }
+        let mut root = parent;
+        while let Some(up) = root.parent.as_ref().and_then(|p| self.containers.get(p)) {
+            root = up;
+        }
+        let directory = nested_sandbox(&root.directory, id);
+        std::fs::create_dir_all(&directory).map_err(|error| {
+            failed(format!(
+                "Failed to create nested sandbox '{}': {error}",
+                directory.display()
+            ))
+        })?;
+        config.directory = directory;
+        if config.user.is_none() {
+            config.user.clone_from(&parent.user);
+        }
+        config.executor_info = None;
+        config.task_info = None;
+        Ok(())
     }
 
     fn kill(
@@ -337,6 +416,20 @@ impl ContainerizerProcess {
         requested: bool,
         grace: Duration,
     ) {
+        let children: Vec<String> = match self.containers.get(key) {
+            Some(container) => container.children.iter().cloned().collect(),
+            None => return,
+        };
+        // Nested containers go first (together with this one; it completes after them).
+        for child in children {
+            let idle = self
+                .containers
+                .get(&child)
+                .is_some_and(|child| child.destroying.is_none());
+            if idle {
+                self.begin_destroy(ctx, &child, true, grace);
+            }
+        }
         let Some(container) = self.containers.get_mut(key) else {
             return;
         };
@@ -421,12 +514,12 @@ impl ContainerizerProcess {
         self.finish_if_done(ctx, key);
     }
 
-    /// Completes `wait` and `destroy` once the executor is reaped and nothing is left.
+    /// Completes `wait` and `destroy` once the executor is reaped, nothing is left and every
+    /// nested container is gone.
     fn finish_if_done(&mut self, ctx: &mut Context<Self>, key: &str) {
-        let done = self
-            .containers
-            .get(key)
-            .is_some_and(|container| container.empty && container.reaped.is_some());
+        let done = self.containers.get(key).is_some_and(|container| {
+            container.empty && container.reaped.is_some() && container.children.is_empty()
+        });
         if !done {
             return;
         }
@@ -465,6 +558,13 @@ impl ContainerizerProcess {
         }
         for destroyer in container.destroyers {
             destroyer.set(true);
+        }
+        if let Some(parent_key) = container.parent
+            && let Some(parent) = self.containers.get_mut(&parent_key)
+        {
+            parent.children.remove(key);
+            parent.ended_children.insert(key.to_string(), termination);
+            self.finish_if_done(ctx, &parent_key);
         }
     }
 }

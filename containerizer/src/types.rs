@@ -9,9 +9,32 @@ use resources::Resources;
 use crate::wait_status;
 
 /// Mesos's `ContainerID`: a unique string (a UUID, chosen by the agent), optionally nested
-/// under a parent. Only top-level containers are supported for now; a container id with a
-/// parent is refused with [`LaunchResult::NotSupported`].
+/// under a parent. A nested container runs under its parent's sandbox, at
+/// `<root sandbox>/containers/<child>[/containers/<grandchild>...]`, and goes when its parent
+/// goes.
 pub type ContainerId = v0::ContainerId;
+
+/// A container id as Mesos prints it: the values from the root down, joined by `.`
+/// (`<root>.<child>.<grandchild>`). Unique per container, so the containerizers key their
+/// books by it.
+pub fn container_key(id: &ContainerId) -> String {
+    match &id.parent {
+        Some(parent) => format!("{}.{}", container_key(parent), id.value),
+        None => id.value.clone(),
+    }
+}
+
+/// The sandbox of nested container `id` under its root container's sandbox `root`:
+/// `<root>/containers/<child>/containers/<grandchild>...`, as Mesos lays them out. A
+/// top-level id gives `root` itself.
+pub fn nested_sandbox(root: &std::path::Path, id: &ContainerId) -> PathBuf {
+    match &id.parent {
+        Some(parent) => nested_sandbox(root, parent)
+            .join("containers")
+            .join(&id.value),
+        None => root.to_path_buf(),
+    }
+}
 
 /// Everything needed to launch one container: Mesos's `mesos.slave.ContainerConfig` plus the
 /// environment the agent computed (Mesos passes that as a separate argument).
@@ -29,7 +52,8 @@ pub struct ContainerConfig {
     /// The resources allocated to the container (executor plus tasks).
     pub resources: Resources,
     /// The sandbox: an existing directory that becomes the working directory and receives
-    /// the `stdout` and `stderr` files.
+    /// the `stdout` and `stderr` files. Ignored for a nested container: the containerizer
+    /// makes its sandbox under the root container's (see [`nested_sandbox`]).
     pub directory: PathBuf,
     /// Run as this user (only possible when the agent runs as root, or as that user).
     /// `None` runs as the agent's user.
@@ -65,8 +89,7 @@ pub enum LaunchResult {
     Success,
     /// A container with this id already exists; nothing was done.
     AlreadyLaunched,
-    /// This containerizer cannot run this config (e.g. a nested container); another
-    /// containerizer may.
+    /// This containerizer cannot run this config; another containerizer may.
     NotSupported,
 }
 

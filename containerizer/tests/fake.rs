@@ -161,13 +161,14 @@ fn launches_can_be_refused_and_ids_are_checked() {
         now(fake.launch(&id("a"), config("e"))),
         LaunchResult::AlreadyLaunched
     );
-    let nested = ContainerId {
+    let orphan = ContainerId {
         value: "n".into(),
-        parent: Some(Box::new(id("a"))),
+        parent: Some(Box::new(id("nobody"))),
     };
+    let failure = fake.launch(&orphan, config("e")).block().unwrap_err();
     assert_eq!(
-        now(fake.launch(&nested, config("e"))),
-        LaunchResult::NotSupported
+        failure,
+        libprocess::Failure::Failed("Parent container nobody does not exist".into())
     );
 
     fake.fail_launches(Some("disk full".into()));

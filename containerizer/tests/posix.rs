@@ -306,15 +306,19 @@ fn bad_launches_are_refused_with_a_reason() {
             .launch(&container, fixture.config(shell("true")))),
         Ok(LaunchResult::AlreadyLaunched)
     );
-    let nested = ContainerId {
+    let orphan = ContainerId {
         value: "child".into(),
-        parent: Some(Box::new(container.clone())),
+        parent: Some(Box::new(id("nobody"))),
     };
-    assert_eq!(
-        get(fixture
-            .containerizer
-            .launch(&nested, fixture.config(shell("true")))),
-        Ok(LaunchResult::NotSupported)
+    let failure = get(fixture
+        .containerizer
+        .launch(&orphan, fixture.config(shell("true"))))
+    .unwrap_err();
+    assert!(
+        failure
+            .to_string()
+            .contains("Parent container nobody does not exist"),
+        "{failure}"
     );
 
     let missing = ContainerConfig::new(shell("true"), fixture.sandbox.path().join("absent"));
