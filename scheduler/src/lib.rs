@@ -12,10 +12,11 @@
 //! is found with the `detector` crate (`host:port`, `master@host:port`, `file://`).
 //!
 //! The example frameworks (`test-framework`, `long-lived-framework`) and `mesos-execute`
-//! are binaries of this crate.
+//! are binaries of this crate, their logic in [`examples`].
 
 mod callbacks;
 mod driver;
+pub mod examples;
 
 pub use callbacks::Scheduler;
 pub use driver::{
