@@ -254,4 +254,16 @@ fn mesos_own_cli_lists_our_cluster() {
         row.contains("TASK_RUNNING") && row.contains(&cluster.framework_id),
         "{tasks}"
     );
+
+    // `inspect` prints the master's object for one framework or task.
+    let framework = mesos_cli(&["framework", "inspect", &cluster.framework_id]);
+    assert!(
+        framework.contains(FRAMEWORK_NAME) && framework.contains(&cluster.framework_id),
+        "{framework}"
+    );
+    let task = mesos_cli(&["task", "inspect", TASK_ID]);
+    assert!(
+        task.contains(TASK_ID) && task.contains("TASK_RUNNING"),
+        "{task}"
+    );
 }
