@@ -104,3 +104,73 @@ impl CliError {
 fn seconds(duration: Duration) -> String {
     format!("{}s", duration.as_secs_f64())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+
+    fn address() -> SocketAddr {
+        "127.0.0.1:5050".parse().unwrap()
+    }
+
+    #[test]
+    fn a_refused_master_says_what_to_do() {
+        let error = ClientError::Connect {
+            address: address(),
+            kind: io::ErrorKind::ConnectionRefused,
+            reason: "Connection refused (os error 111)".into(),
+        };
+        let error = CliError::from_client("master", "127.0.0.1:5050", &error);
+        assert_eq!(
+            error.to_string(),
+            "cannot reach the master at 127.0.0.1:5050: connection refused; is mesos-master \
+             running there? Pass --master host:port or set MESOS_MASTER"
+        );
+        assert_eq!(error.exit_code(), 1);
+    }
+
+    #[test]
+    fn an_agent_gets_its_own_hint_and_timeouts_their_length() {
+        let error = ClientError::ConnectTimedOut {
+            address: address(),
+            timeout: Duration::from_millis(5500),
+        };
+        let error = CliError::from_client("agent S0", "10.0.0.1:5051", &error);
+        assert_eq!(
+            error.to_string(),
+            "cannot reach the agent S0 at 10.0.0.1:5051: no connection within 5.5s; is the \
+             agent S0 still running, and reachable from here?"
+        );
+        let error = ClientError::ResponseTimedOut {
+            address: address(),
+            timeout: Duration::from_secs(30),
+        };
+        assert!(
+            CliError::from_client("master", "m:1", &error)
+                .to_string()
+                .contains("no answer within 30s")
+        );
+        let error = ClientError::Resolve {
+            host: "nowhere".into(),
+            reason: "not known".into(),
+        };
+        assert!(
+            CliError::from_client("master", "nowhere:5050", &error)
+                .to_string()
+                .contains("cannot resolve host 'nowhere' (not known)")
+        );
+    }
+
+    #[test]
+    fn an_address_that_is_no_url_is_a_usage_error() {
+        let error = ClientError::InvalidUrl {
+            url: "http://a b".into(),
+            reason: "bad host".into(),
+        };
+        let error = CliError::from_client("master", "a b", &error);
+        assert_eq!(error.exit_code(), 2);
+        assert_eq!(error.to_string(), "invalid master address 'a b': bad host");
+    }
+}

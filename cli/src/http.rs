@@ -152,3 +152,46 @@ fn read_body(peer: &Peer, path: &str, response: Response) -> Result<Vec<u8>, Cli
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn master() -> Peer {
+        Peer::master("m:5050")
+    }
+
+    #[test]
+    fn json_answers_are_parsed() {
+        let response = Response::json(r#"{"slaves":[]}"#);
+        let value = parse_json(&master(), "/master/slaves", response).unwrap();
+        assert_eq!(value, serde_json::json!({"slaves": []}));
+    }
+
+    #[test]
+    fn error_statuses_carry_the_body() {
+        let response = Response::text(404, "No file or directory at 'x'.\n");
+        let error = parse_json(&Peer::agent("S0", "a:5051"), "/files/read", response);
+        assert_eq!(
+            error.unwrap_err().to_string(),
+            "the agent S0 at a:5051 answered GET /files/read with 404: No file or directory \
+             at 'x'."
+        );
+        let error = parse_json(&master(), "/state", Response::new(503)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the master at m:5050 answered GET /state with 503"
+        );
+    }
+
+    #[test]
+    fn an_answer_that_is_not_json_is_malformed() {
+        let error = parse_json(&master(), "/state", Response::ok("<html>")).unwrap_err();
+        assert!(
+            error.to_string().starts_with(
+                "the master at m:5050 sent an unexpected answer to GET /state: not JSON"
+            ),
+            "{error}"
+        );
+    }
+}
