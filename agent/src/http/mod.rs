@@ -1,7 +1,9 @@
 //! The agent's HTTP endpoints (on `slave(N)`, and unprefixed when the agent is the runtime's
-//! delegate): `/api/v1/executor`, `/state` (and `/state.json`), `/flags`, `/health`.
+//! delegate): `/api/v1/executor`, `/api/v1` (the operator API's container calls),
+//! `/state` (and `/state.json`), `/flags`, `/health`.
 
 mod executor;
+mod operator;
 mod state;
 
 pub(crate) use executor::validate as validate_executor_call;
@@ -19,6 +21,12 @@ pub(crate) fn install_routes(ctx: &mut Context<Agent>) {
             let response = agent.executor_api(ctx, &request);
             agent.refresh_metrics();
             response
+        },
+    );
+    ctx.route(
+        "/api/v1",
+        |agent: &mut Agent, ctx: &mut Context<Agent>, request: Request| {
+            agent.operator_api(ctx, &request)
         },
     );
     ctx.route(

@@ -98,6 +98,17 @@ impl Agent {
         }
         let mut launched_info = info.clone();
         launched_info.resources = resources.to_proto_v0();
+        if super::default_executor::is_default(&info) {
+            let program = self
+                .default_executor_program
+                .as_deref()
+                .map_err(String::as_str);
+            launched_info.command = Some(super::default_executor::command(
+                &self.options.launcher_dir,
+                program,
+                None,
+            ));
+        }
         let config = ContainerConfig {
             executor_info: Some(launched_info.clone()),
             task_info: (command_executor && single_task)

@@ -4,6 +4,7 @@
 //! executors (launch, subscribe, exit, shutdown), status (updates and acknowledgements),
 //! frameworks (shutdown, messages), and the HTTP endpoints in `crate::http`.
 
+mod default_executor;
 mod executors;
 mod frameworks;
 mod registration;
@@ -90,6 +91,8 @@ pub struct Agent {
     pub(crate) next_subscription: u64,
     /// `launcher_dir/mesos-executor` resolved, or why it could not be.
     pub(crate) executor_program: Result<PathBuf, String>,
+    /// `launcher_dir/mesos-default-executor` resolved, or why it could not be.
+    pub(crate) default_executor_program: Result<PathBuf, String>,
     pub(crate) metrics: Option<AgentMetrics>,
     /// The `files` process serving sandboxes (see `crate::sandboxes`).
     pub(crate) files: Option<libprocess::Pid<crate::files::FilesProcess>>,
@@ -125,6 +128,7 @@ impl Agent {
         })?;
         let executor_program = std::fs::canonicalize(options.launcher_dir.join(MESOS_EXECUTOR))
             .map_err(|error| error.to_string());
+        let default_executor_program = default_executor::locate(&options.launcher_dir);
         let mut random = RandomSource::new(options.seed);
         let resource_version = random.uuid_bytes().to_vec();
         let info = SlaveInfo {
@@ -151,6 +155,7 @@ impl Agent {
             start_time: UNIX_EPOCH,
             next_subscription: 0,
             executor_program,
+            default_executor_program,
             metrics: None,
             files: None,
             gc: crate::gc::GarbageCollector::default(),

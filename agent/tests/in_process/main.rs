@@ -4,6 +4,7 @@
 
 mod executor_api;
 mod launch;
+mod operator_api;
 mod registration;
 mod robustness;
 mod shutdown;
