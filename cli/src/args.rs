@@ -22,7 +22,8 @@ pub struct Args {
         value_name = "HOST:PORT"
     )]
     pub master: String,
-    /// Print the master's JSON objects as they are (one JSON array), for scripts.
+    /// List commands: print the master's JSON objects as they are (one JSON array), for
+    /// scripts.
     #[arg(long, global = true)]
     pub json: bool,
     /// What to do.
