@@ -8,4 +8,5 @@ mod agent_restart;
 mod cluster;
 mod command_tasks;
 mod custom_executor;
+mod protobuf;
 mod pymesos;
