@@ -13,6 +13,7 @@
 //!   reads it.
 //! - [`command`]: Mesos's command executor, the body of the `mesos-executor` binary.
 
+mod callbacks;
 pub mod command;
 mod driver;
 #[doc(hidden)]
@@ -21,6 +22,7 @@ mod settings;
 mod transport;
 mod wait_status;
 
+pub use callbacks::{ExecutorCallbacks, dispatch};
 pub use driver::{Executor, ExecutorEvent, HEARTBEAT_CALL_INTERVAL, SUBSCRIBE_RETRY_INTERVAL};
 pub use settings::{
     AgentEndpoint, DEFAULT_RECOVERY_TIMEOUT, DEFAULT_SHUTDOWN_GRACE_PERIOD,
