@@ -9,7 +9,7 @@ use nix::{
 use serde_json::{Value, json};
 
 use crate::{
-    cluster::{Cluster, Options, wait_for},
+    cluster::{Cluster, Options, processes_with_env, wait_for},
     pymesos::{PyScheduler, command_task, executor_command, executor_task},
 };
 
@@ -130,6 +130,9 @@ fn pymesos_executor_killed_by_sigkill_fails_its_tasks() {
         pid
     );
 
+    // The agent gave the executor its id in the environment, as Mesos does.
+    let by_env = processes_with_env(|name, value| name == "MESOS_EXECUTOR_ID" && value == "doomed");
+    assert!(by_env.contains(&pid), "{pid} not among {by_env:?}");
     kill(pid, Signal::SIGKILL).expect("SIGKILL the executor");
 
     // Mesos's Slave::executorTerminated: every live task TASK_FAILED from the agent with
