@@ -302,3 +302,46 @@ fn mesos_execute_names_a_bad_flag() {
         child.stderr()
     );
 }
+
+#[test]
+fn mesos_execute_task_group_exit_follows_its_tasks() {
+    // Whether the agent runs task groups (the default executor) or not, the group's tasks
+    // end, mesos-execute prints how, and it exits 0 exactly when every one finished.
+    let local = Local::start();
+    let task = |id: &str| {
+        format!(
+            r#"{{"name":"{id}","task_id":{{"value":"{id}"}},"agent_id":{{"value":""}},
+               "resources":[{{"name":"cpus","type":"SCALAR","scalar":{{"value":0.1}}}},
+                            {{"name":"mem","type":"SCALAR","scalar":{{"value":32}}}}],
+               "command":{{"value":"true"}}}}"#
+        )
+    };
+    let group = format!(r#"{{"tasks":[{},{}]}}"#, task("ga"), task("gb"));
+    let (status, stdout, stderr) = local.run(MESOS_EXECUTE, &[&format!("--task_group={group}")]);
+    assert!(
+        stdout.contains("Submitted task group with tasks [ ga, gb ] to agent"),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let finished = ["ga", "gb"].iter().all(|id| {
+        stdout.contains(&format!(
+            "Received status update TASK_FINISHED for task '{id}'"
+        ))
+    });
+    let ended = ["ga", "gb"].iter().all(|id| {
+        stdout.lines().any(|line| {
+            line.starts_with("Received status update TASK_")
+                && line.ends_with(&format!("for task '{id}'"))
+                && !line.contains("TASK_STARTING")
+                && !line.contains("TASK_RUNNING")
+        })
+    });
+    assert!(ended, "every task of the group should end:\n{stdout}");
+    assert_eq!(status.success(), finished, "{status}\nstdout:\n{stdout}");
+    if !finished {
+        assert_eq!(status.code(), Some(1));
+        assert!(
+            stdout.contains("  message: '"),
+            "the failure's message:\n{stdout}"
+        );
+    }
+}
