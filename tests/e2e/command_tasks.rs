@@ -22,6 +22,21 @@ fn command_tasks_reach_their_terminal_states(cluster: &Cluster) {
     let failed = scheduler.wait_state("bad", "TASK_FAILED");
     assert_eq!(failed["message"], "Command exited with status 3");
     scheduler.wait_state("long", "TASK_RUNNING");
+
+    // Explicit reconciliation: the master's latest state, needing no acknowledgement.
+    scheduler.reconcile(&["long"]);
+    let latest = scheduler.wait_event("the reconciliation answer", |event| {
+        event["event"] == "update" && event["reason"] == "REASON_RECONCILIATION"
+    });
+    assert_eq!(latest["task_id"], "long", "{latest}");
+    assert_eq!(latest["state"], "TASK_RUNNING", "{latest}");
+    assert_eq!(latest["source"], "SOURCE_MASTER", "{latest}");
+    assert_eq!(
+        latest["message"], "Reconciliation: Latest task state",
+        "{latest}"
+    );
+    assert_eq!(latest["has_uuid"], false, "{latest}");
+
     scheduler.kill("long");
     let killed = scheduler.wait_state("long", "TASK_KILLED");
     assert!(
@@ -42,14 +57,28 @@ fn command_tasks_reach_their_terminal_states(cluster: &Cluster) {
     );
     assert_eq!(
         scheduler.states("long"),
-        ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLED"]
+        [
+            "TASK_STARTING",
+            "TASK_RUNNING",
+            "TASK_RUNNING",
+            "TASK_KILLED"
+        ],
+        "the second TASK_RUNNING is the reconciliation answer"
     );
     for task in ["ok", "bad", "long"] {
         for update in scheduler.updates(task) {
-            assert_eq!(update["source"], "SOURCE_EXECUTOR", "{update}");
+            let reconciled = update["reason"] == "REASON_RECONCILIATION";
+            assert_eq!(update["has_uuid"], !reconciled, "{update}");
+            let source = if reconciled {
+                "SOURCE_MASTER"
+            } else {
+                "SOURCE_EXECUTOR"
+            };
+            assert_eq!(update["source"], source, "{update}");
             assert_eq!(update["agent_id"], agent_id.as_str(), "{update}");
-            assert_eq!(update["executor_id"], task, "{update}");
-            assert_eq!(update["has_uuid"], true, "{update}");
+            if !reconciled {
+                assert_eq!(update["executor_id"], task, "{update}");
+            }
         }
     }
 

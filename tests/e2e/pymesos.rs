@@ -74,6 +74,11 @@ impl PyScheduler {
         self.send(json!({"op": "kill", "task_id": task_id}));
     }
 
+    /// Asks the master for the latest state of `task_ids` (none: implicit reconciliation).
+    pub fn reconcile(&mut self, task_ids: &[&str]) {
+        self.send(json!({"op": "reconcile", "task_ids": task_ids}));
+    }
+
     pub fn message(&mut self, executor_id: &str, agent_id: &str, data: &str) {
         self.send(json!({
             "op": "message",

@@ -6,7 +6,7 @@ Commands arrive on stdin, one JSON object a line:
   {"op": "launch", "tasks": [TaskInfo without agent_id]}  launch on the next offer
   {"op": "kill", "task_id": "t"}
   {"op": "message", "executor_id": "e", "agent_id": "a", "data": "text"}
-  {"op": "reconcile"}                                     implicit reconciliation
+  {"op": "reconcile", "task_ids": ["t"]}                  reconciliation ([] = implicit)
   {"op": "stop"}                                          TEARDOWN and exit
 Everything the driver reports is printed on stdout, one JSON object a line, with
 "event" naming the callback.
@@ -166,7 +166,9 @@ def main():
                 encode_data(command["data"].encode("utf-8")),
             )
         elif op == "reconcile":
-            driver.reconcileTasks([])
+            driver.reconcileTasks(
+                [{"task_id": {"value": t}} for t in command.get("task_ids", [])]
+            )
         elif op == "stop":
             break
         else:
