@@ -87,6 +87,21 @@ impl Guard {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits until the child's standard output satisfies `condition`, at most
+    /// [`DEADLINE`].
+    fn wait_for_output(&self, what: &str, condition: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + DEADLINE;
+        while !condition(&self.stdout()) {
+            assert!(
+                Instant::now() < deadline,
+                "no {what} within {DEADLINE:?}\nstdout:\n{}\nstderr:\n{}",
+                self.stdout(),
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for the child to exit, at most [`DEADLINE`].
     fn wait(&mut self, what: &str) -> ExitStatus {
         let deadline = Instant::now() + DEADLINE;
@@ -200,6 +215,7 @@ impl Local {
 }
 
 const TEST_FRAMEWORK: &str = env!("CARGO_BIN_EXE_test-framework");
+const LONG_LIVED_FRAMEWORK: &str = env!("CARGO_BIN_EXE_long-lived-framework");
 const MESOS_EXECUTE: &str = env!("CARGO_BIN_EXE_mesos-execute");
 
 fn test_framework_finishes(protocol: &str) {
@@ -344,4 +360,30 @@ fn mesos_execute_task_group_exit_follows_its_tasks() {
             "the failure's message:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn long_lived_framework_relaunches_tasks_that_end() {
+    let local = Local::start();
+    // Each task lives a moment; the framework keeps one up, so it launches the next.
+    let framework = Guard::spawn(
+        Command::new(LONG_LIVED_FRAMEWORK)
+            .arg(format!("--master={}", local.master))
+            .arg("--protocol=v1")
+            .arg("--command=sleep 0.2")
+            .env("LIBPROCESS_IP", "127.0.0.1"),
+    );
+    framework.wait_for_output("a third task running", |stdout| {
+        stdout.contains("Task 2 is in state TASK_RUNNING")
+    });
+    let stdout = framework.stdout();
+    assert!(
+        stdout.contains("Task 0 is in state TASK_FINISHED")
+            && stdout.contains("Task 1 is in state TASK_FINISHED"),
+        "{stdout}"
+    );
+    // One at a time: task 1 started only after task 0 ended.
+    let ended = stdout.find("Task 0 is in state TASK_FINISHED").unwrap();
+    let next = stdout.find("Starting task 1").unwrap();
+    assert!(ended < next, "{stdout}");
 }
