@@ -47,7 +47,18 @@ fn mesos_message(update: &Value, expected: &str) -> bool {
 
 #[test]
 fn pymesos_executor_runs_several_tasks_and_exchanges_messages() {
-    let cluster = Cluster::start(Options::default());
+    several_tasks_and_messages(&Cluster::start(Options::default()));
+}
+
+#[test]
+fn pymesos_executor_on_mesos_local() {
+    several_tasks_and_messages(&Cluster::start(Options {
+        local: true,
+        ..Options::default()
+    }));
+}
+
+fn several_tasks_and_messages(cluster: &Cluster) {
     let agent_id = cluster.wait_for_agents(1).remove(0);
     let mut scheduler = PyScheduler::start(cluster.master_addr, &cluster.path(""), "messages");
     let command = executor_command();
