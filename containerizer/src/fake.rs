@@ -236,11 +236,13 @@ fn terminate(state: &Mutex<FakeState>, key: &str, status: i32, destroyed: bool) 
     let how = wait_status::describe(status);
     let termination = ContainerTermination {
         status: Some(status),
-        message: Some(if destroyed {
-            format!("Container destroyed; its executor {how}")
+        message: if destroyed {
+            Some(format!("Container destroyed; its executor {how}"))
+        } else if container.parent.is_some() {
+            None
         } else {
-            format!("Executor {how}")
-        }),
+            Some(format!("Executor {how}"))
+        },
         ..ContainerTermination::default()
     };
     if let Some(parent) = &container.parent

@@ -542,14 +542,18 @@ impl ContainerizerProcess {
             || "exit status is unknown".to_string(),
             wait_status::describe,
         );
+        // A nested container that ended on its own has no message, as in Mesos: its
+        // waiter (the default executor) words the exit status itself.
         let message = if requested {
-            format!("Container destroyed; its executor {how}")
+            Some(format!("Container destroyed; its executor {how}"))
+        } else if container.parent.is_some() {
+            None
         } else {
-            format!("Executor {how}")
+            Some(format!("Executor {how}"))
         };
         let termination = ContainerTermination {
             status,
-            message: Some(message),
+            message,
             ..ContainerTermination::default()
         };
         tracing::info!(container = key, message = ?termination.message, "container terminated");

@@ -12,9 +12,12 @@
 //!   `MESOS_EXECUTOR_ID`, `MESOS_SLAVE_PID` / `MESOS_AGENT_ENDPOINT`, ...), read as Mesos
 //!   reads it.
 //! - [`command`]: Mesos's command executor, the body of the `mesos-executor` binary.
+//! - [`default`]: Mesos's default executor (task groups in nested containers), the body of
+//!   `mesos-default-executor`.
 
 mod callbacks;
 pub mod command;
+pub mod default;
 mod driver;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,0 +1,414 @@
+//! Task groups through a real agent (Mesos containerizer, posix launcher) on a running clock:
+//! the agent starts the real `mesos-default-executor` for a DEFAULT executor, which runs
+//! each task in a nested container through the agent's operator API. One group has a task
+//! that finishes while its sibling runs on until killed; in another, a failing task takes
+//! its sibling with it (TASK_KILLED), as in Mesos. Waits are conditions with deadlines.
+//!
+//! Needs the workspace's binaries (`cargo test --workspace` builds them; alone:
+//! `cargo build -p executor --bins`).
+
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use agent::AgentOptions;
+use containerizer::{Containerizer, MesosContainerizer, MesosContainerizerOptions};
+use detector::StandaloneDetector;
+use libprocess::{Context, Message, Process, Runtime, Upid};
+use prost::Name;
+use proto::{
+    internal::{
+        ExitedExecutorMessage, KillTaskMessage, MasterSlaveConnection, RunTaskGroupMessage,
+        SlaveRegisteredMessage, StatusUpdateAcknowledgementMessage, StatusUpdateMessage,
+    },
+    v0::{
+        CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, SlaveId, TaskGroupInfo,
+        TaskId, TaskInfo, TaskState, executor_info,
+    },
+};
+use resources::Resources;
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Default)]
+struct Recorder {
+    seen: Arc<Mutex<Vec<Message>>>,
+}
+
+impl Process for Recorder {
+    fn unhandled(&mut self, _ctx: &mut Context<Self>, message: Message) {
+        self.seen.lock().unwrap().push(message);
+    }
+}
+
+impl Recorder {
+    fn messages<M: prost::Message + Name + Default>(&self) -> Vec<M> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|message| message.name == M::full_name())
+            .map(|message| M::decode(message.body.as_ref()).unwrap())
+            .collect()
+    }
+}
+
+/// The directory of the workspace's binaries: the test runs from `target/<profile>/deps/`.
+fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable is in target/<profile>/deps")
+        .to_path_buf();
+    let binary = dir.join("mesos-default-executor");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build -p executor --bins` (`cargo test \
+         --workspace` builds it)",
+        binary.display()
+    );
+    dir
+}
+
+struct RealAgent {
+    runtime: Runtime,
+    master: Upid,
+    agent: Upid,
+    recorder: Recorder,
+    containerizer: MesosContainerizer,
+    work_dir: tempfile::TempDir,
+    /// Updates acknowledged so far (their uuids).
+    acknowledged: Mutex<BTreeSet<Vec<u8>>>,
+}
+
+impl RealAgent {
+    fn start() -> RealAgent {
+        let runtime = Runtime::builder().workers(2).build().unwrap();
+        let recorder = Recorder::default();
+        let master = runtime
+            .spawn("master", recorder.clone())
+            .unwrap()
+            .upid()
+            .clone();
+        let work_dir = tempfile::tempdir().unwrap();
+        let mut options = AgentOptions::new(
+            work_dir.path().join("agent"),
+            Resources::parse_unreserved("cpus:2;mem:1024;disk:1024").unwrap(),
+        );
+        options.registration_backoff_factor = Duration::from_millis(10);
+        options.executor_shutdown_grace_period = Duration::from_secs(2);
+        options.launcher_dir = bin_dir();
+        let containerizer = MesosContainerizer::new(
+            &runtime,
+            MesosContainerizerOptions {
+                destroy_grace_period: Duration::from_millis(500),
+            },
+        )
+        .unwrap();
+        let agent = agent::serve(
+            &runtime,
+            options,
+            Arc::new(containerizer.clone()),
+            Arc::new(StandaloneDetector::new(Some(master.clone()))),
+        )
+        .unwrap()
+        .upid()
+        .clone();
+        let started = RealAgent {
+            runtime,
+            master,
+            agent,
+            recorder,
+            containerizer,
+            work_dir,
+            acknowledged: Mutex::default(),
+        };
+        started.wait_until("a registration attempt", || {
+            !started
+                .recorder
+                .messages::<proto::internal::RegisterSlaveMessage>()
+                .is_empty()
+        });
+        started.send(&SlaveRegisteredMessage {
+            slave_id: SlaveId {
+                value: "M-S0".into(),
+            },
+            connection: Some(MasterSlaveConnection {
+                total_ping_timeout_seconds: Some(75.0),
+            }),
+        });
+        started
+    }
+
+    fn send<M: prost::Message + Name>(&self, message: &M) {
+        self.runtime.send_from(
+            &self.master,
+            &self.agent,
+            M::full_name(),
+            message.encode_to_vec(),
+        );
+    }
+
+    /// Waits until `condition` holds, acknowledging every update as the master would.
+    fn wait_until(&self, what: &str, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            self.acknowledge_all();
+            if condition() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; updates so far: {:?}",
+                self.states()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn acknowledge_all(&self) {
+        let mut acknowledged = self.acknowledged.lock().unwrap();
+        for update in self.recorder.messages::<StatusUpdateMessage>() {
+            let uuid = update.update.uuid.clone().unwrap_or_default();
+            if acknowledged.insert(uuid.clone()) {
+                self.send(&StatusUpdateAcknowledgementMessage {
+                    slave_id: SlaveId {
+                        value: "M-S0".into(),
+                    },
+                    framework_id: update.update.framework_id.clone(),
+                    task_id: update.update.status.task_id.clone(),
+                    uuid,
+                });
+            }
+        }
+    }
+
+    /// Every (task, state) the master heard of, in order.
+    fn states(&self) -> Vec<(String, TaskState)> {
+        self.recorder
+            .messages::<StatusUpdateMessage>()
+            .into_iter()
+            .map(|update| {
+                (
+                    update.update.status.task_id.value,
+                    TaskState::try_from(update.update.status.state).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The states of one task, in order.
+    fn task_states(&self, task: &str) -> Vec<TaskState> {
+        self.states()
+            .into_iter()
+            .filter(|(id, _)| id == task)
+            .map(|(_, state)| state)
+            .collect()
+    }
+
+    /// The last update of `task`.
+    fn last(&self, task: &str) -> StatusUpdateMessage {
+        self.recorder
+            .messages::<StatusUpdateMessage>()
+            .into_iter()
+            .rev()
+            .find(|update| update.update.status.task_id.value == task)
+            .expect("an update of the task")
+    }
+
+    fn run_group(&self, executor: &str, tasks: &[(&str, &str)]) {
+        let framework = FrameworkInfo {
+            user: String::new(),
+            name: "groups".into(),
+            id: Some(FrameworkId {
+                value: "M-0000".into(),
+            }),
+            ..Default::default()
+        };
+        let tasks = tasks
+            .iter()
+            .map(|(id, command)| TaskInfo {
+                name: (*id).into(),
+                task_id: TaskId {
+                    value: (*id).into(),
+                },
+                slave_id: SlaveId {
+                    value: "M-S0".into(),
+                },
+                resources: Resources::parse_unreserved("cpus:0.1;mem:32")
+                    .unwrap()
+                    .to_proto_v0(),
+                command: Some(CommandInfo {
+                    value: Some((*command).into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .collect();
+        self.send(&RunTaskGroupMessage {
+            framework,
+            executor: ExecutorInfo {
+                r#type: Some(executor_info::Type::Default as i32),
+                executor_id: ExecutorId {
+                    value: executor.into(),
+                },
+                framework_id: Some(FrameworkId {
+                    value: "M-0000".into(),
+                }),
+                resources: Resources::parse_unreserved("cpus:0.1;mem:32")
+                    .unwrap()
+                    .to_proto_v0(),
+                ..Default::default()
+            },
+            task_group: TaskGroupInfo { tasks },
+            ..Default::default()
+        });
+    }
+
+    fn exited(&self, executor: &str) -> Option<ExitedExecutorMessage> {
+        self.recorder
+            .messages::<ExitedExecutorMessage>()
+            .into_iter()
+            .find(|exited| exited.executor_id.value == executor)
+    }
+
+    fn sandbox(&self, executor: &str) -> PathBuf {
+        self.work_dir.path().join(format!(
+            "agent/slaves/M-S0/frameworks/M-0000/executors/{executor}/runs/latest"
+        ))
+    }
+}
+
+impl Drop for RealAgent {
+    fn drop(&mut self) {
+        // Nothing the test started outlives it, even when it failed half-way.
+        if let Ok(Ok(containers)) = self.containerizer.containers().block_timeout(DEADLINE) {
+            for container in containers.iter().filter(|c| c.parent.is_none()) {
+                let _ = self
+                    .containerizer
+                    .destroy(container)
+                    .block_timeout(DEADLINE);
+            }
+        }
+        self.runtime.shutdown();
+    }
+}
+
+#[test]
+fn a_task_group_runs_in_nested_containers_and_a_failing_task_kills_its_group() {
+    let agent = RealAgent::start();
+
+    // One task finishes; its sibling runs on until the framework kills it.
+    agent.run_group(
+        "group-1",
+        &[
+            ("finisher", "echo done; exit 0"),
+            ("runner", "exec sleep 1000"),
+        ],
+    );
+    agent.wait_until("the finisher's TASK_FINISHED", || {
+        agent
+            .task_states("finisher")
+            .contains(&TaskState::TaskFinished)
+    });
+    agent.wait_until("the runner's TASK_RUNNING", || {
+        agent
+            .task_states("runner")
+            .contains(&TaskState::TaskRunning)
+    });
+    assert_eq!(
+        agent.task_states("finisher"),
+        vec![
+            TaskState::TaskStarting,
+            TaskState::TaskRunning,
+            TaskState::TaskFinished
+        ]
+    );
+    let finished = agent.last("finisher").update.status;
+    assert_eq!(
+        finished.message.as_deref(),
+        Some("Command exited with status 0")
+    );
+    // The task ran in its own sandbox under the executor's, linked from tasks/<id>.
+    let linked = agent.sandbox("group-1").join("tasks/finisher/stdout");
+    assert_eq!(std::fs::read_to_string(&linked).unwrap(), "done\n");
+    let container = finished
+        .container_status
+        .and_then(|status| status.container_id)
+        .expect("the task's container");
+    assert!(container.parent.is_some(), "a nested container");
+    assert!(
+        agent
+            .sandbox("group-1")
+            .join("containers")
+            .join(&container.value)
+            .is_dir()
+    );
+    assert_eq!(
+        agent.task_states("runner"),
+        vec![TaskState::TaskStarting, TaskState::TaskRunning],
+        "a finished sibling does not kill the group"
+    );
+
+    agent.send(&KillTaskMessage {
+        framework_id: FrameworkId {
+            value: "M-0000".into(),
+        },
+        task_id: TaskId {
+            value: "runner".into(),
+        },
+        kill_policy: None,
+    });
+    agent.wait_until("the runner's TASK_KILLED", || {
+        agent.task_states("runner").contains(&TaskState::TaskKilled)
+    });
+    agent.wait_until("the first executor's exit", || {
+        agent.exited("group-1").is_some()
+    });
+    assert_eq!(agent.exited("group-1").unwrap().status, 0);
+
+    // A failing task takes its sibling with it.
+    agent.run_group(
+        "group-2",
+        &[("sleeper", "exec sleep 1000"), ("failer", "exit 3")],
+    );
+    agent.wait_until("the failer's TASK_FAILED", || {
+        agent.task_states("failer").contains(&TaskState::TaskFailed)
+    });
+    let failed = agent.last("failer").update.status;
+    assert!(
+        failed
+            .message
+            .as_deref()
+            .is_some_and(|message| message == "Command exited with status 3"),
+        "{:?}",
+        failed.message
+    );
+    agent.wait_until("the sleeper's TASK_KILLED", || {
+        agent
+            .task_states("sleeper")
+            .contains(&TaskState::TaskKilled)
+    });
+    assert_eq!(
+        agent.task_states("sleeper"),
+        vec![
+            TaskState::TaskStarting,
+            TaskState::TaskRunning,
+            TaskState::TaskKilled
+        ]
+    );
+    agent.wait_until("the second executor's exit", || {
+        agent.exited("group-2").is_some()
+    });
+    agent.wait_until("every container gone", || {
+        agent
+            .containerizer
+            .containers()
+            .block_timeout(DEADLINE)
+            .is_ok_and(|containers| containers.is_ok_and(|list| list.is_empty()))
+    });
+}
