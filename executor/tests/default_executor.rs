@@ -212,12 +212,9 @@ fn fixture(configure: impl FnOnce(&mut FakeAgent)) -> Fixture {
         ("MESOS_LOCAL", "1".to_string()),
     ])
     .expect("settings");
-    let exit = default::start(
-        &runtime,
-        settings,
-        Arc::new(InProcessTransport::new(runtime.clone())),
-    )
-    .expect("default executor");
+    let transport = Arc::new(InProcessTransport::new(runtime.clone()));
+    let exit =
+        default::start(&runtime, settings, transport.clone(), transport).expect("default executor");
     let fixture = Fixture {
         runtime,
         agent,

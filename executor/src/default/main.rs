@@ -4,11 +4,18 @@
 //! agent over HTTP, runs each task of its groups in a nested container through the agent's
 //! operator API, reports how each went, and exits when none is left.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use clap::Parser;
 use executor::{ExecutorSettings, HttpTransport, default};
-use libprocess::{Runtime, http::Client};
+use libprocess::{
+    Runtime,
+    http::{Client, ClientConfig},
+};
+
+/// How long a WAIT_NESTED_CONTAINER long poll may stay unanswered before it is made again:
+/// a task may well run for days.
+const WAIT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// `mesos-default-executor`'s flags, with Mesos's names.
 #[derive(Debug, Parser)]
@@ -55,6 +62,14 @@ fn run(flags: &Flags) -> Result<i32, String> {
         .build()
         .map_err(|error| format!("cannot start libprocess: {error}"))?;
     let transport = HttpTransport::new(Client::new(&runtime), &settings.agent.address);
+    let operator_client = Client::with_config(
+        &runtime,
+        ClientConfig {
+            response_timeout: WAIT_RESPONSE_TIMEOUT,
+            ..ClientConfig::default()
+        },
+    );
+    let operator = HttpTransport::new(operator_client, &settings.agent.address);
     tracing::info!(
         agent = %settings.agent.address,
         framework = %settings.framework_id,
@@ -62,7 +77,7 @@ fn run(flags: &Flags) -> Result<i32, String> {
         launcher_dir = flags.launcher_dir.as_deref().unwrap_or(""),
         "starting the default executor"
     );
-    let exit = default::start(&runtime, settings, Arc::new(transport))
+    let exit = default::start(&runtime, settings, Arc::new(transport), Arc::new(operator))
         .map_err(|error| format!("cannot start the default executor: {error}"))?;
     let code = exit.block().unwrap_or(1);
     runtime.shutdown();

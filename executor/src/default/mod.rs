@@ -34,7 +34,10 @@ pub const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 const SIGTERM: i32 = 15;
 const SIGKILL: i32 = 9;
 
-/// Starts a default executor on `runtime`, reaching the agent through `transport`.
+/// Starts a default executor on `runtime`, reaching the agent's executor API through
+/// `transport` and its operator API through `operator` (which must not time out a
+/// WAIT_NESTED_CONTAINER long poll too eagerly: a broken wait is retried, but each retry is
+/// a warning; in-process both are the same [`InProcessTransport`](crate::InProcessTransport)).
 /// Returns a future of the exit code the executor's OS process should end with (`0` when
 /// it is done, `1` if it could not start its driver).
 ///
@@ -44,6 +47,7 @@ pub fn start(
     runtime: &Runtime,
     settings: ExecutorSettings,
     transport: Arc<dyn Transport>,
+    operator: Arc<dyn Transport>,
 ) -> Result<Future<i32>, SpawnError> {
     let (promise, exit) = Promise::new();
     let id = runtime.generate_id("default-executor");
@@ -53,6 +57,7 @@ pub fn start(
         DefaultExecutor {
             settings: Some(settings),
             transport,
+            operator,
             api,
             exit: Some(promise),
             driver: None,
@@ -92,6 +97,8 @@ struct DefaultExecutor {
     /// Taken by `initialize` to start the driver.
     settings: Option<ExecutorSettings>,
     transport: Arc<dyn Transport>,
+    /// How operator calls reach the agent.
+    operator: Arc<dyn Transport>,
     api: AgentApi,
     exit: Option<Promise<i32>>,
     driver: Option<Executor>,
@@ -242,7 +249,7 @@ impl DefaultExecutor {
     }
 
     fn send(&self, call: &proto::v1::agent::Call) -> Future<Response> {
-        self.transport.send(self.api.request(call))
+        self.operator.send(self.api.request(call))
     }
 
     fn launch_group(&mut self, ctx: &mut Context<Self>, group: TaskGroupInfo) {
