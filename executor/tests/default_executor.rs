@@ -192,6 +192,10 @@ struct Fixture {
 }
 
 fn fixture(configure: impl FnOnce(&mut FakeAgent)) -> Fixture {
+    fixture_with(configure, &[])
+}
+
+fn fixture_with(configure: impl FnOnce(&mut FakeAgent), extra: &[(&str, &str)]) -> Fixture {
     let runtime = Runtime::builder().build().expect("runtime");
     runtime.clock().pause();
     let seen = Arc::new(Mutex::new(Seen::default()));
@@ -205,13 +209,18 @@ fn fixture(configure: impl FnOnce(&mut FakeAgent)) -> Fixture {
     };
     configure(&mut fake);
     let agent = runtime.spawn("slave(1)", fake).expect("fake agent");
-    let settings = ExecutorSettings::from_env([
+    let mut environment = vec![
         ("MESOS_FRAMEWORK_ID", "F-1".to_string()),
         ("MESOS_EXECUTOR_ID", "default".to_string()),
         ("MESOS_SLAVE_PID", agent.upid().to_string()),
         ("MESOS_LOCAL", "1".to_string()),
-    ])
-    .expect("settings");
+    ];
+    environment.extend(
+        extra
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_string())),
+    );
+    let settings = ExecutorSettings::from_env(environment).expect("settings");
     let transport = Arc::new(InProcessTransport::new(runtime.clone()));
     let exit =
         default::start(&runtime, settings, transport.clone(), transport).expect("default executor");
@@ -540,4 +549,41 @@ fn kill_uses_the_kill_policy_and_shutdown_kills_everything() {
     assert_eq!(fixture.states("other").last(), Some(&TaskKilled));
     fixture.acknowledge_all();
     assert!(fixture.exit.is_ready());
+}
+
+#[test]
+fn after_a_reconnection_the_tasks_are_waited_for_again() {
+    let fixture = fixture_with(
+        |_| {},
+        &[
+            ("MESOS_CHECKPOINT", "1"),
+            ("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs"),
+        ],
+    );
+    fixture.launch_group(vec![task("a")]);
+    let waits = |fixture: &Fixture| {
+        #[allow(deprecated)]
+        let count = fixture
+            .seen
+            .lock()
+            .unwrap()
+            .operator
+            .iter()
+            .filter(|call| call.wait_nested_container.is_some())
+            .count();
+        count
+    };
+    assert_eq!(waits(&fixture), 1);
+
+    // The agent drops the stream (as when it restarts); the executor resubscribes.
+    fixture.agent.run(|agent, _ctx| agent.stream = None);
+    fixture.settle();
+    fixture.advance(Duration::from_secs(2));
+    assert_eq!(waits(&fixture), 2, "waits again once subscribed again");
+    fixture.end("a", Some(0));
+    assert_eq!(
+        fixture.states("a"),
+        vec![TaskStarting, TaskRunning, TaskFinished],
+        "one terminal update, from the new wait"
+    );
 }
