@@ -22,7 +22,8 @@ use prost::Name;
 use proto::{
     internal::{
         ExitedExecutorMessage, KillTaskMessage, MasterSlaveConnection, RunTaskGroupMessage,
-        SlaveRegisteredMessage, StatusUpdateAcknowledgementMessage, StatusUpdateMessage,
+        ShutdownExecutorMessage, SlaveRegisteredMessage, StatusUpdateAcknowledgementMessage,
+        StatusUpdateMessage,
     },
     v0::{
         CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, SlaveId, TaskGroupInfo,
@@ -100,7 +101,8 @@ impl RealAgent {
             Resources::parse_unreserved("cpus:2;mem:1024;disk:1024").unwrap(),
         );
         options.registration_backoff_factor = Duration::from_millis(10);
-        options.executor_shutdown_grace_period = Duration::from_secs(2);
+        // Mesos's default: more than the default executor's 3 s kill grace period.
+        options.executor_shutdown_grace_period = Duration::from_secs(5);
         options.launcher_dir = bin_dir();
         let containerizer = MesosContainerizer::new(
             &runtime,
@@ -411,4 +413,62 @@ fn a_task_group_runs_in_nested_containers_and_a_failing_task_kills_its_group() {
             .block_timeout(DEADLINE)
             .is_ok_and(|containers| containers.is_ok_and(|list| list.is_empty()))
     });
+}
+
+#[test]
+fn shutting_the_executor_down_kills_its_tasks_and_leaves_nothing_behind() {
+    let agent = RealAgent::start();
+    agent.run_group(
+        "group-3",
+        &[
+            (
+                "stubborn",
+                "trap '' TERM; echo ready; while true; do sleep 1; done",
+            ),
+            ("polite", "exec sleep 1000"),
+        ],
+    );
+    agent.wait_until("both tasks running", || {
+        ["stubborn", "polite"]
+            .iter()
+            .all(|task| agent.task_states(task).contains(&TaskState::TaskRunning))
+    });
+    let ready = agent.sandbox("group-3").join("tasks/stubborn/stdout");
+    agent.wait_until("the stubborn task ignoring SIGTERM", || {
+        std::fs::read_to_string(&ready).is_ok_and(|text| text == "ready\n")
+    });
+    agent.send(&ShutdownExecutorMessage {
+        executor_id: Some(ExecutorId {
+            value: "group-3".into(),
+        }),
+        framework_id: Some(FrameworkId {
+            value: "M-0000".into(),
+        }),
+    });
+    // SHUTDOWN: SIGTERM to both, SIGKILL after 3 s for the one that ignores it, within the
+    // agent's shutdown grace period, so the executor reports both killed.
+    agent.wait_until("the executor's exit", || agent.exited("group-3").is_some());
+    agent.wait_until("every container gone", || {
+        agent
+            .containerizer
+            .containers()
+            .block_timeout(DEADLINE)
+            .is_ok_and(|containers| containers.is_ok_and(|list| list.is_empty()))
+    });
+    for task in ["stubborn", "polite"] {
+        assert_eq!(
+            agent.task_states(task),
+            vec![
+                TaskState::TaskStarting,
+                TaskState::TaskRunning,
+                TaskState::TaskKilled
+            ],
+            "{task}"
+        );
+    }
+    let stubborn = agent.last("stubborn").update.status;
+    assert_eq!(
+        stubborn.message.as_deref(),
+        Some("Command terminated with signal Killed")
+    );
 }

@@ -236,10 +236,10 @@ fn terminate(state: &Mutex<FakeState>, key: &str, status: i32, destroyed: bool) 
     let how = wait_status::describe(status);
     let termination = ContainerTermination {
         status: Some(status),
-        message: if destroyed {
-            Some(format!("Container destroyed; its executor {how}"))
-        } else if container.parent.is_some() {
+        message: if container.parent.is_some() {
             None
+        } else if destroyed {
+            Some(format!("Container destroyed; its executor {how}"))
         } else {
             Some(format!("Executor {how}"))
         },

@@ -542,12 +542,12 @@ impl ContainerizerProcess {
             || "exit status is unknown".to_string(),
             wait_status::describe,
         );
-        // A nested container that ended on its own has no message, as in Mesos: its
-        // waiter (the default executor) words the exit status itself.
-        let message = if requested {
-            Some(format!("Container destroyed; its executor {how}"))
-        } else if container.parent.is_some() {
+        // A nested container's termination has no message, as in Mesos (no limitation is
+        // enforced here): its waiter (the default executor) words the wait status itself.
+        let message = if container.parent.is_some() {
             None
+        } else if requested {
+            Some(format!("Container destroyed; its executor {how}"))
         } else {
             Some(format!("Executor {how}"))
         };
