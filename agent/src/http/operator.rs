@@ -2,7 +2,8 @@
 //! default executor uses to run a task group's tasks as nested containers
 //! (LAUNCH_NESTED_CONTAINER / LAUNCH_CONTAINER, WAIT_NESTED_CONTAINER / WAIT_CONTAINER, a
 //! long poll answered when the container ends, KILL_NESTED_CONTAINER / KILL_CONTAINER),
-//! plus GET_HEALTH and GET_VERSION. Status codes and messages are Mesos's
+//! plus GET_HEALTH, GET_VERSION and GET_CONTAINERS (executors' containers, and with
+//! `show_nested` the nested ones under them). Status codes and messages are Mesos's
 //! (src/slave/http.cpp, src/slave/validation.cpp): 405/400/415/406 for the request,
 //! `400 Failed to validate agent::Call: ...` for a bad call, 200 or 202 (already launched)
 //! for a launch and 400 with the containerizer's reason when it fails (unknown parent,
@@ -190,6 +191,13 @@ impl Agent {
                 answer.set_type(response::Type::GetVersion);
                 ok(accept, &answer).into()
             }
+            call::Type::GetContainers => {
+                let show_nested = call
+                    .get_containers
+                    .and_then(|get| get.show_nested)
+                    .unwrap_or(false);
+                self.get_containers(ctx, accept, show_nested)
+            }
             call::Type::LaunchNestedContainer => {
                 let launch = call.launch_nested_container.unwrap_or_default();
                 self.launch_container(ctx, &launch.container_id, launch.command, Vec::new())
@@ -220,6 +228,82 @@ impl Agent {
             )
             .into(),
         }
+    }
+
+    /// GET_CONTAINERS: every live executor's container with its framework and executor,
+    /// and with `show_nested` every nested container under one (as the containerizer
+    /// knows them).
+    fn get_containers(
+        &mut self,
+        ctx: &mut Context<Self>,
+        accept: ContentType,
+        show_nested: bool,
+    ) -> Reply {
+        let mut executors = Vec::new();
+        for framework in self.books.frameworks.values() {
+            for executor in framework.executors.values() {
+                executors.push(response::get_containers::Container {
+                    framework_id: Some(v1::FrameworkId {
+                        value: framework.id.clone(),
+                    }),
+                    executor_id: Some(v1::ExecutorId {
+                        value: executor.id.clone(),
+                    }),
+                    executor_name: executor.info.name.clone(),
+                    container_id: v1::ContainerId {
+                        value: executor.container_id.clone(),
+                        parent: None,
+                    },
+                    container_status: None,
+                    resource_statistics: None,
+                });
+            }
+        }
+        let (promise, reply) = Promise::new();
+        ctx.then(
+            self.containerizer.containers(),
+            move |_agent: &mut Self, _ctx, known| {
+                let known = known.unwrap_or_default();
+                let mut containers: Vec<_> = executors
+                    .into_iter()
+                    .filter(|executor| {
+                        known.iter().any(|id| {
+                            id.parent.is_none() && id.value == executor.container_id.value
+                        })
+                    })
+                    .collect();
+                if show_nested {
+                    let roots: Vec<String> = containers
+                        .iter()
+                        .map(|container| container.container_id.value.clone())
+                        .collect();
+                    for id in known.iter().filter(|id| id.parent.is_some()) {
+                        let mut root = id;
+                        while let Some(parent) = root.parent.as_deref() {
+                            root = parent;
+                        }
+                        if let Some(owner) = containers
+                            .iter()
+                            .find(|container| container.container_id.value == root.value)
+                            .filter(|_| roots.contains(&root.value))
+                            .cloned()
+                        {
+                            containers.push(response::get_containers::Container {
+                                container_id: proto::convert::evolve(id),
+                                ..owner
+                            });
+                        }
+                    }
+                }
+                let mut answer = v1::agent::Response {
+                    get_containers: Some(response::GetContainers { containers }),
+                    ..Default::default()
+                };
+                answer.set_type(response::Type::GetContainers);
+                promise.set(ok(accept, &answer));
+            },
+        );
+        Reply::Later(reply)
     }
 
     /// LAUNCH_(NESTED_)CONTAINER: a nested container under an existing one (the

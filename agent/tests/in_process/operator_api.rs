@@ -136,6 +136,37 @@ fn nested_containers_launch_wait_and_kill_as_mesos_answers() {
     assert_eq!(send(&harness, &launch_nested(&task, "exit 3")).status, 202);
     assert_eq!(harness.launches().len(), 2);
 
+    // GET_CONTAINERS lists the executor's container, and with show_nested the task's too.
+    let listed = |show_nested: bool| -> Vec<(String, Option<String>)> {
+        let get = call(call::Type::GetContainers, |call| {
+            call.get_containers = Some(call::GetContainers {
+                show_nested: Some(show_nested),
+                show_standalone: None,
+            })
+        });
+        decode(&send(&harness, &get))
+            .get_containers
+            .unwrap()
+            .containers
+            .into_iter()
+            .map(|container| {
+                assert_eq!(container.executor_id.unwrap().value, "default");
+                (
+                    container.container_id.value,
+                    container.container_id.parent.map(|parent| parent.value),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(listed(false), vec![(executor.value.clone(), None)]);
+    assert_eq!(
+        listed(true),
+        vec![
+            (executor.value.clone(), None),
+            ("task-a".to_string(), Some(executor.value.clone()))
+        ]
+    );
+
     // WAIT is a long poll: answered when the container ends, in the type asked for.
     let waiting = post(&harness, &wait_nested(&task), ContentType::Protobuf);
     harness.settle();
