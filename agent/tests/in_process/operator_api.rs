@@ -325,6 +325,26 @@ fn bad_calls_are_refused_with_mesos_s_codes_and_messages() {
             .http(Request::post("/api/v1", "{}").with_header("Content-Type", "text/plain")),
     );
     assert_eq!(text.status, 415);
+    let health_call = codec::encode(ContentType::Json, &call(call::Type::GetHealth, |_| {}));
+    let unacceptable = answered(
+        harness.runtime.http(
+            Request::post("/api/v1", health_call)
+                .with_header("Content-Type", "application/json")
+                .with_header("Accept", "text/html"),
+        ),
+    );
+    assert_eq!(unacceptable.status, 406);
+    // Protobuf in, protobuf out.
+    let health = answered(post(
+        &harness,
+        &call(call::Type::GetHealth, |_| {}),
+        ContentType::Protobuf,
+    ));
+    assert_eq!(
+        health.headers.get("Content-Type"),
+        Some(ContentType::Protobuf.as_str())
+    );
+    assert!(decode(&health).get_health.unwrap().healthy);
     let unserved = send(&harness, &call(call::Type::GetFrameworks, |_| {}));
     assert_eq!(unserved.status, 501);
 
