@@ -2,8 +2,9 @@
 //! default executor uses to run a task group's tasks as nested containers
 //! (LAUNCH_NESTED_CONTAINER / LAUNCH_CONTAINER, WAIT_NESTED_CONTAINER / WAIT_CONTAINER, a
 //! long poll answered when the container ends, KILL_NESTED_CONTAINER / KILL_CONTAINER),
-//! plus GET_HEALTH, GET_VERSION and GET_CONTAINERS (executors' containers, and with
-//! `show_nested` the nested ones under them). Status codes and messages are Mesos's
+//! plus GET_HEALTH, GET_VERSION, GET_FLAGS, GET_STATE (frameworks, executors and tasks from
+//! the books) and GET_CONTAINERS (executors' containers, and with `show_nested` the nested
+//! ones under them). Status codes and messages are Mesos's
 //! (src/slave/http.cpp, src/slave/validation.cpp): 405/400/415/406 for the request,
 //! `400 Failed to validate agent::Call: ...` for a bad call, 200 or 202 (already launched)
 //! for a launch and 400 with the containerizer's reason when it fails (unknown parent,
@@ -191,6 +192,32 @@ impl Agent {
                 answer.set_type(response::Type::GetVersion);
                 ok(accept, &answer).into()
             }
+            call::Type::GetFlags => {
+                let mut answer = v1::agent::Response {
+                    get_flags: Some(response::GetFlags {
+                        flags: self
+                            .options
+                            .flags
+                            .iter()
+                            .map(|(name, value)| v1::Flag {
+                                name: name.clone(),
+                                value: Some(value.clone()),
+                            })
+                            .collect(),
+                    }),
+                    ..Default::default()
+                };
+                answer.set_type(response::Type::GetFlags);
+                ok(accept, &answer).into()
+            }
+            call::Type::GetState => {
+                let mut answer = v1::agent::Response {
+                    get_state: Some(self.get_state()),
+                    ..Default::default()
+                };
+                answer.set_type(response::Type::GetState);
+                ok(accept, &answer).into()
+            }
             call::Type::GetContainers => {
                 let show_nested = call
                     .get_containers
@@ -227,6 +254,72 @@ impl Agent {
                 format!("The agent does not serve {} calls yet", other.as_str_name()),
             )
             .into(),
+        }
+    }
+
+    /// GET_STATE: the frameworks, executors and tasks of the books in the v1 form (queued
+    /// tasks as STAGING `Task`s, as Mesos lists them).
+    fn get_state(&self) -> response::GetState {
+        use proto::convert::evolve;
+        let framework_entry =
+            |framework: &crate::books::Framework| response::get_frameworks::Framework {
+                framework_info: evolve(&framework.info),
+            };
+        let executor_entry =
+            |executor: &crate::books::Executor| response::get_executors::Executor {
+                executor_info: evolve(&executor.info),
+            };
+        let mut tasks = response::GetTasks::default();
+        let mut executors = response::GetExecutors::default();
+        for framework in self.books.frameworks.values() {
+            for executor in framework.executors.values() {
+                executors.executors.push(executor_entry(executor));
+                for task in &executor.queued_tasks {
+                    let mut task = task.clone();
+                    if task.executor.is_none() && !executor.command_executor {
+                        task.executor = Some(executor.info.clone());
+                    }
+                    let staged = crate::updates::create_task(
+                        &task,
+                        proto::v0::TaskState::TaskStaging,
+                        &framework.id,
+                    );
+                    tasks.queued_tasks.push(evolve(&staged));
+                }
+                tasks
+                    .launched_tasks
+                    .extend(executor.launched_tasks.values().map(evolve));
+                tasks
+                    .terminated_tasks
+                    .extend(executor.terminated_tasks.values().map(evolve));
+                tasks
+                    .completed_tasks
+                    .extend(executor.completed_tasks.iter().map(evolve));
+            }
+            for executor in &framework.completed_executors {
+                executors.completed_executors.push(executor_entry(executor));
+                tasks
+                    .completed_tasks
+                    .extend(executor.completed_tasks.iter().map(evolve));
+            }
+        }
+        response::GetState {
+            get_tasks: Some(tasks),
+            get_executors: Some(executors),
+            get_frameworks: Some(response::GetFrameworks {
+                frameworks: self
+                    .books
+                    .frameworks
+                    .values()
+                    .map(framework_entry)
+                    .collect(),
+                completed_frameworks: self
+                    .books
+                    .completed_frameworks
+                    .iter()
+                    .map(framework_entry)
+                    .collect(),
+            }),
         }
     }
 

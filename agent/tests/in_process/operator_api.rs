@@ -379,3 +379,45 @@ fn the_executor_s_end_takes_its_nested_containers_and_wakes_their_waiters() {
     assert_eq!(send(&harness, &wait_nested(&task)).status, 404);
     assert_eq!(send(&harness, &launch_nested(&task, "true")).status, 400);
 }
+
+#[test]
+fn get_state_and_get_flags_answer_from_the_books() {
+    let (harness, _) = with_executor();
+    let state = decode(&send(&harness, &call(call::Type::GetState, |_| {})));
+    assert_eq!(state.r#type(), response::Type::GetState);
+    let state = state.get_state.unwrap();
+    let frameworks = state.get_frameworks.unwrap().frameworks;
+    assert_eq!(frameworks.len(), 1);
+    assert_eq!(
+        frameworks[0].framework_info.id.as_ref().unwrap().value,
+        crate::support::FRAMEWORK
+    );
+    let executors = state.get_executors.unwrap().executors;
+    assert_eq!(executors.len(), 1);
+    assert_eq!(executors[0].executor_info.executor_id.value, "default");
+    // The executor has not subscribed: its group waits, as STAGING tasks.
+    let tasks = state.get_tasks.unwrap();
+    let queued: Vec<(String, v1::TaskState, String)> = tasks
+        .queued_tasks
+        .iter()
+        .map(|task| {
+            (
+                task.task_id.value.clone(),
+                task.state(),
+                task.executor_id.clone().unwrap().value,
+            )
+        })
+        .collect();
+    assert_eq!(
+        queued,
+        vec![
+            ("a".into(), v1::TaskState::TaskStaging, "default".into()),
+            ("b".into(), v1::TaskState::TaskStaging, "default".into()),
+        ]
+    );
+    assert!(tasks.launched_tasks.is_empty());
+
+    let flags = decode(&send(&harness, &call(call::Type::GetFlags, |_| {})));
+    assert_eq!(flags.r#type(), response::Type::GetFlags);
+    assert!(flags.get_flags.is_some());
+}
