@@ -101,8 +101,9 @@ impl RealAgent {
             Resources::parse_unreserved("cpus:2;mem:1024;disk:1024").unwrap(),
         );
         options.registration_backoff_factor = Duration::from_millis(10);
-        // Mesos's default: more than the default executor's 3 s kill grace period.
-        options.executor_shutdown_grace_period = Duration::from_secs(5);
+        // Well over the default executor's 3 s kill grace period, so a loaded machine does
+        // not turn its TASK_KILLED into the agent's TASK_FAILED.
+        options.executor_shutdown_grace_period = Duration::from_secs(10);
         options.launcher_dir = bin_dir();
         let containerizer = MesosContainerizer::new(
             &runtime,
