@@ -202,13 +202,14 @@ fn kill_signals_a_nested_container_and_destroying_the_parent_takes_the_children(
 fn a_parent_that_exits_takes_its_children_and_no_child_starts_under_a_missing_parent() {
     let posix = posix();
     let parent = id("executor");
-    posix.launch(&parent, "read line");
+    // The parent exits (with 1) once the test creates `go` in its sandbox.
+    posix.launch(&parent, "while [ ! -e go ]; do sleep 0.01; done; exit 1");
     let task = child(&parent, "task");
     posix.launch(&task, "sleep 1000");
     let task_pid = posix.pid(&task);
     let task_end = posix.containerizer.wait(&task);
     let parent_end = posix.containerizer.wait(&parent);
-    // stdin is /dev/null: `read` fails at once... unless it already did.
+    fs::write(posix.sandbox.path().join("go"), "").unwrap();
     let parent_end = get(parent_end).unwrap().unwrap();
     assert_eq!(parent_end.exit_code(), Some(1));
     assert_eq!(get(task_end).unwrap().unwrap().signal(), Some(9));
