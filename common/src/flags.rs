@@ -16,8 +16,17 @@ use clap::{ArgAction, Parser};
 pub fn parse<F: Parser>() -> F {
     match try_parse_from::<F>(std::env::args_os(), std::env::vars_os(), "MESOS_") {
         Ok(flags) => flags,
-        Err(error) => error.exit(),
+        Err(error) => exit_on(error),
     }
+}
+
+/// Prints a parse outcome that ends the process and exits as Mesos's binaries do: 0 after
+/// `--help` or `--version` output, 1 after an error (clap alone would use 2).
+fn exit_on(error: clap::Error) -> ! {
+    let code = if error.use_stderr() { 1 } else { 0 };
+    // A closed stdout or stderr leaves nothing better to do than exit with the same code.
+    let _ = error.print();
+    std::process::exit(code)
 }
 
 /// Parses flags from explicit arguments and environment (for tests and embedding).
