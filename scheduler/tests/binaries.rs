@@ -320,9 +320,9 @@ fn mesos_execute_names_a_bad_flag() {
 }
 
 #[test]
-fn mesos_execute_task_group_exit_follows_its_tasks() {
-    // Whether the agent runs task groups (the default executor) or not, the group's tasks
-    // end, mesos-execute prints how, and it exits 0 exactly when every one finished.
+fn mesos_execute_task_group_runs_through_the_default_executor() {
+    // The agent runs the group with mesos-default-executor in nested containers; both
+    // tasks finish and mesos-execute exits 0.
     let local = Local::start();
     let task = |id: &str| {
         format!(
@@ -352,14 +352,8 @@ fn mesos_execute_task_group_exit_follows_its_tasks() {
         })
     });
     assert!(ended, "every task of the group should end:\n{stdout}");
-    assert_eq!(status.success(), finished, "{status}\nstdout:\n{stdout}");
-    if !finished {
-        assert_eq!(status.code(), Some(1));
-        assert!(
-            stdout.contains("  message: '"),
-            "the failure's message:\n{stdout}"
-        );
-    }
+    assert!(finished, "every task of the group should finish:\n{stdout}");
+    assert!(status.success(), "{status}\nstdout:\n{stdout}");
 }
 
 #[test]
