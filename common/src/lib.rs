@@ -6,5 +6,6 @@
 
 pub mod api;
 pub mod flags;
+pub mod logging;
 pub mod state;
 pub mod version;

@@ -9,13 +9,7 @@ use executor::{ExecutorSettings, HttpTransport, command};
 use libprocess::{Runtime, http::Client};
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    common::logging::init("info");
     let flags = match command::Flags::parse_from(std::env::args_os()) {
         Ok(flags) => flags,
         Err(error) => error.exit(),

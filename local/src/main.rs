@@ -10,18 +10,9 @@ fn init_logging(flags: &LocalFlags) {
     let level = if flags.quiet {
         "error"
     } else {
-        match flags.logging_level.as_str() {
-            "WARNING" => "warn",
-            "ERROR" => "error",
-            _ => "info",
-        }
+        common::logging::filter_for(&flags.logging_level)
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    common::logging::init(level);
 }
 
 fn main() -> ExitCode {

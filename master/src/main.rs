@@ -17,18 +17,7 @@ fn init_logging(flags: &MasterFlags) {
     if flags.quiet {
         return;
     }
-    let level = match flags.logging_level.as_str() {
-        "WARNING" => "warn",
-        "ERROR" => "error",
-        _ => "info",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    common::logging::init(common::logging::filter_for(&flags.logging_level));
 }
 
 fn run(flags: MasterFlags) -> Result<(), String> {

@@ -31,13 +31,7 @@ struct Flags {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    common::logging::init("info");
     let flags: Flags = match common::flags::try_parse_from(
         std::env::args_os(),
         Vec::<(std::ffi::OsString, std::ffi::OsString)>::new(),

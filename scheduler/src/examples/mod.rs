@@ -162,12 +162,7 @@ pub fn runtime() -> Result<Runtime, String> {
 
 /// Logs to standard error at `warn` (or `RUST_LOG`), leaving standard output to progress.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    common::logging::init("warn");
 }
 
 /// `0` for success, `1` otherwise, as the examples exit.
