@@ -9,3 +9,4 @@ pub mod flags;
 pub mod logging;
 pub mod state;
 pub mod version;
+pub mod wait_status;

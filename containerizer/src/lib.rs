@@ -21,8 +21,8 @@ mod fake;
 mod mesos;
 mod posix;
 mod types;
-pub mod wait_status;
 
+pub use common::wait_status;
 pub use containerizer::Containerizer;
 pub use fake::{
     FakeCall, FakeContainerizer, FakeExecutor, FakeExecutorFactory, FakeExit, FakeLaunch,

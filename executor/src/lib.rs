@@ -23,7 +23,6 @@ mod driver;
 pub mod fuzzing;
 mod settings;
 mod transport;
-mod wait_status;
 
 pub use callbacks::{ExecutorCallbacks, dispatch};
 pub use driver::{Executor, ExecutorEvent, HEARTBEAT_CALL_INTERVAL, SUBSCRIBE_RETRY_INTERVAL};

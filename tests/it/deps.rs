@@ -13,7 +13,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("common", &["libprocess", "proto", "resources"]),
     ("detector", &["libprocess", "proto"]),
     ("allocator", &["libprocess", "proto", "resources"]),
-    ("containerizer", &["libprocess", "proto", "resources"]),
+    (
+        "containerizer",
+        &["libprocess", "proto", "resources", "common"],
+    ),
     (
         "master",
         &[

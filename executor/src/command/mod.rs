@@ -22,7 +22,9 @@ use proto::v1::{
     executor::event, framework_info::capability::Type as Capability, task_status::Reason,
 };
 
-use crate::{Executor, ExecutorEvent, ExecutorSettings, Transport, wait_status};
+use common::wait_status;
+
+use crate::{Executor, ExecutorEvent, ExecutorSettings, Transport};
 pub use flags::Flags;
 pub use task::TaskEnvironment;
 

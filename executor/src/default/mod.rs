@@ -20,7 +20,9 @@ use proto::v1::{
     framework_info::capability::Type as Capability, task_status::Reason,
 };
 
-use crate::{Executor, ExecutorEvent, ExecutorSettings, Transport, wait_status};
+use common::wait_status;
+
+use crate::{Executor, ExecutorEvent, ExecutorSettings, Transport};
 use agent_api::{AgentApi, Waited};
 
 /// The kill grace period when neither the KILL event nor the task has a kill policy.
