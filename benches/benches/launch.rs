@@ -12,10 +12,12 @@
 //! - `launch/real/1x1000`: one agent with the real posix `MesosContainerizer` launching the
 //!   real `mesos-executor` binary (built by the bench with `cargo build --release -p executor`
 //!   when it is missing) for each of 1,000 `true` command tasks, the master and agent on one
-//!   runtime on a real clock and real loopback sockets (executors speak HTTP to the agent).
-//!   Timed: from the ACCEPT until the scheduler has seen TASK_RUNNING for all 1,000 tasks
-//!   (polled every millisecond); the tasks then finish, and the next iteration waits (untimed)
-//!   until every executor has exited and the agent's whole resources are offered again.
+//!   runtime on a real clock and real loopback sockets (executors speak HTTP to the agent),
+//!   allocation interval 10 ms. The tasks go in 10 ACCEPTs of 100 (see `REAL_WAVE`), each on
+//!   the offer of what is left once the previous 100 are TASK_RUNNING. Timed: from the first
+//!   ACCEPT until the scheduler has seen TASK_RUNNING for all 1,000 tasks (polled every
+//!   millisecond); the tasks finish meanwhile, and the next iteration waits (untimed) until
+//!   every executor has exited and the agent's whole resources are offered again.
 //!
 //! Each iteration starts from a fresh state (a new cluster, or the real agent idle again);
 //! set-up is not timed (`iter_custom`). The resident memory of a cluster of this size is
@@ -54,6 +56,13 @@ const TASK_RESOURCES: &str = "cpus:0.01;mem:1";
 
 /// Real: tasks launched on the one agent.
 const REAL_TASKS: usize = 1_000;
+/// Tasks per ACCEPT. All 1,000 in one ACCEPT start 1,000 executors at once, whose
+/// connections overflow the agent's listen backlog (128: libprocess listens with std's
+/// default, Mesos with 500,000 capped by `somaxconn`); a dropped SYN is retried after 1, 3
+/// and 7 s, past the executor's 10 s connect timeout, and the executor gives up.
+const REAL_WAVE: usize = 100;
+/// The CPUs a wave needs (`REAL_WAVE` tasks of `TASK_RESOURCES`).
+const WAVE_CPUS: f64 = 0.01 * REAL_WAVE as f64;
 const REAL_AGENT_RESOURCES: &str = "cpus:64;mem:65536;disk:65536;ports:[31000-32000]";
 /// How long the real launch (and the wait for the agent to be idle again) may take.
 const REAL_DEADLINE: Duration = Duration::from_secs(300);
@@ -111,8 +120,9 @@ fn count(statuses: &[TaskStatus], state: TaskState) -> usize {
         .count()
 }
 
-/// Panics on a status no task of these benches should reach.
-fn check_no_failures(statuses: &[TaskStatus]) {
+/// Panics on a status no task of these benches should reach, with `explain`'s words on the
+/// task.
+fn check_no_failures(statuses: &[TaskStatus], explain: impl Fn(&str) -> String) {
     if let Some(bad) = statuses.iter().find(|status| {
         !matches!(
             status.state(),
@@ -120,10 +130,11 @@ fn check_no_failures(statuses: &[TaskStatus]) {
         )
     }) {
         panic!(
-            "task {} went {:?}: {}",
+            "task {} went {:?}: {}\n{}",
             bad.task_id.value,
             bad.state(),
-            bad.message.as_deref().unwrap_or("")
+            bad.message.as_deref().unwrap_or(""),
+            explain(&bad.task_id.value)
         );
     }
 }
@@ -186,7 +197,7 @@ impl InProcessRun {
         let elapsed = started.elapsed();
         expect_accepted(responses);
         let updates = self.scheduler.updates();
-        check_no_failures(&updates);
+        check_no_failures(&updates, |_| String::new());
         assert_eq!(count(&updates, TaskState::TaskRunning), TASKS);
         assert!(self.scheduler.failed_acknowledgements().is_empty());
         elapsed
@@ -263,6 +274,7 @@ struct RealCluster {
     scheduler: Scheduler,
     total_cpus: f64,
     launched: usize,
+    work_dir: PathBuf,
     _work_dir: tempfile::TempDir,
 }
 
@@ -275,7 +287,8 @@ impl RealCluster {
             .build()
             .expect("a runtime");
         let mut config = MasterConfig::default();
-        config.allocator.allocation_interval = Duration::from_millis(100);
+        // Short, so the next wave's offer comes soon after the last ACCEPT.
+        config.allocator.allocation_interval = Duration::from_millis(10);
         let allocator = allocator::create("hierarchical", config.allocator.clone())
             .expect("the hierarchical allocator");
         let allocator = AllocatorProcess::spawn(&runtime, allocator).expect("the allocator");
@@ -311,6 +324,7 @@ impl RealCluster {
             scheduler,
             total_cpus,
             launched: 0,
+            work_dir: work_dir.path().to_path_buf(),
             _work_dir: work_dir,
         }
     }
@@ -348,32 +362,50 @@ impl RealCluster {
         }
     }
 
-    /// Launches `REAL_TASKS` `true` tasks; returns the time until all are TASK_RUNNING.
+    /// Launches `REAL_TASKS` `true` tasks in waves of `REAL_WAVE`, each wave on the offer of
+    /// what is left once the previous wave is TASK_RUNNING; returns the time until all are.
     fn launch(&mut self) -> Duration {
-        let offer = self.idle_offer();
+        let mut offer = Some(self.idle_offer());
         let _ = self.scheduler.updates();
         let run = self.launched;
         self.launched += 1;
-        let tasks = (0..REAL_TASKS)
-            .map(|index| {
-                fixtures::command_task(
-                    &offer,
-                    &format!("true-{run}-{index}"),
-                    TASK_RESOURCES,
-                    "true",
-                )
-            })
-            .collect();
-        let request = call_request(&self.scheduler, accept_call(&offer, tasks));
 
         let started = Instant::now();
-        let response = self.runtime.http(request);
         let deadline = started + REAL_DEADLINE;
+        let mut responses = Vec::new();
+        let mut launched = 0;
         let mut running = 0;
         let mut finished = 0;
         while running < REAL_TASKS {
+            if launched == running && launched < REAL_TASKS {
+                // What is left of the agent may come as several offers (the rest of the
+                // last one, and what finished tasks gave back): take them all.
+                let mut offers: Vec<Offer> = offer.take().into_iter().collect();
+                while offers.iter().map(offered_cpus).sum::<f64>() < WAVE_CPUS - 1e-6 {
+                    offers.extend(self.scheduler.offers());
+                    assert!(Instant::now() < deadline, "no offer for the next wave");
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let tasks = (launched..launched + REAL_WAVE)
+                    .map(|index| {
+                        fixtures::command_task(
+                            &offers[0],
+                            &format!("true-{run}-{index}"),
+                            TASK_RESOURCES,
+                            "true",
+                        )
+                    })
+                    .collect();
+                let mut accept = accept_call(&offers[0], tasks);
+                if let Some(accept) = accept.accept.as_mut() {
+                    accept.offer_ids = offers.iter().map(|offer| offer.id.clone()).collect();
+                }
+                let request = call_request(&self.scheduler, accept);
+                responses.push(self.runtime.http(request));
+                launched += REAL_WAVE;
+            }
             let updates = self.scheduler.updates();
-            check_no_failures(&updates);
+            check_no_failures(&updates, |task_id| self.executor_log(task_id));
             running += count(&updates, TaskState::TaskRunning);
             finished += count(&updates, TaskState::TaskFinished);
             assert!(
@@ -383,11 +415,11 @@ impl RealCluster {
             std::thread::sleep(Duration::from_millis(1));
         }
         let elapsed = started.elapsed();
-        expect_accepted(vec![response]);
+        expect_accepted(responses);
         // Untimed: every task finishes before the next run.
         while finished < REAL_TASKS {
             let updates = self.scheduler.updates();
-            check_no_failures(&updates);
+            check_no_failures(&updates, |task_id| self.executor_log(task_id));
             finished += count(&updates, TaskState::TaskFinished);
             assert!(
                 Instant::now() < deadline,
@@ -396,6 +428,47 @@ impl RealCluster {
             std::thread::sleep(Duration::from_millis(5));
         }
         elapsed
+    }
+}
+
+impl RealCluster {
+    /// The end of the `stderr` of the executor of command task `task_id` (named after it).
+    fn executor_log(&self, task_id: &str) -> String {
+        let mut found = Vec::new();
+        find_sandboxes(&self.work_dir, task_id, &mut found);
+        found
+            .iter()
+            .map(|sandbox| {
+                let stderr = std::fs::read_to_string(sandbox.join("stderr")).unwrap_or_default();
+                let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                format!("{}/stderr:\n{}", sandbox.display(), tail.join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Every `executors/<executor_id>/runs/<run>` directory under `dir`.
+fn find_sandboxes(dir: &std::path::Path, executor_id: &str, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            continue;
+        }
+        let parent_is_runs = dir.file_name().is_some_and(|name| name == "runs");
+        let executor_matches = dir
+            .parent()
+            .and_then(|executor| executor.file_name())
+            .is_some_and(|name| name == executor_id);
+        if parent_is_runs && executor_matches {
+            found.push(path);
+        } else {
+            find_sandboxes(&path, executor_id, found);
+        }
     }
 }
 

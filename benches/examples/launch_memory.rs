@@ -13,7 +13,7 @@
 //!
 //! Prints `VmRSS` and `VmHWM` from `/proc/<pid>/status` of the master and of the agents'
 //! process when the master is idle, once all 100 agents are offered, and once all 10,000
-//! tasks are TASK_RUNNING; per agent is the agents' process over its idle size, divided by
+//! tasks are TASK_RUNNING (and the time that took); per agent is the agents' process over its idle size, divided by
 //! 100. Run: `cargo run --release -p benches --example launch_memory`.
 
 use std::{
@@ -49,7 +49,10 @@ const DEADLINE: Duration = Duration::from_secs(600);
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("agents") => run_agents(args.get(2).expect("agents <master upid>")),
+        Some("agents") => match (args.get(2), args.get(3)) {
+            (Some(master), Some(work_dir)) => run_agents(master, Path::new(work_dir)),
+            _ => panic!("usage: launch_memory agents <master upid> <work dir>"),
+        },
         _ => measure(),
     }
 }
@@ -150,6 +153,7 @@ fn measure() {
     let mut agents = Killed(
         Command::new(std::env::current_exe().expect("own path"))
             .args(["agents", &upid])
+            .arg(work_dir.path().join("agents"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -310,9 +314,9 @@ impl scheduler::Scheduler for Launcher {
     }
 }
 
-/// The agents' process: prints `ready`, waits for a line, starts the agents, runs until
-/// killed.
-fn run_agents(master: &str) {
+/// The agents' process: prints `ready`, waits for a line, starts the agents (working in
+/// `work_dir`, which the measuring process removes), runs until killed.
+fn run_agents(master: &str, work_dir: &Path) {
     let runtime = Runtime::builder()
         .ip([127, 0, 0, 1].into())
         .port(0)
@@ -321,18 +325,12 @@ fn run_agents(master: &str) {
     println!("ready");
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
-    let work_dir = tempfile::Builder::new()
-        .prefix("launch-memory-agents-")
-        .tempdir()
-        .expect("a work directory");
     let master: Upid = master.parse().expect("a master upid");
     let detector = Arc::new(StandaloneDetector::new(Some(master)));
     let resources = Resources::parse_unreserved(AGENT_RESOURCES).expect("agent resources");
     for index in 0..AGENTS {
-        let mut options = AgentOptions::new(
-            work_dir.path().join(format!("agent{index}")),
-            resources.clone(),
-        );
+        let mut options =
+            AgentOptions::new(work_dir.join(format!("agent{index}")), resources.clone());
         options.hostname = format!("agent{index}.memory");
         options.switch_user = false;
         options.registration_backoff_factor = Duration::from_millis(100);
