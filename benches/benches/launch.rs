@@ -187,6 +187,7 @@ impl InProcessRun {
     /// Sends the ACCEPTs, settles, and returns how long that took.
     fn launch(self) -> Duration {
         let runtime = self.cluster.runtime.clone();
+        verbose(format_args!("launch/in_process: sending the ACCEPTs"));
         let started = Instant::now();
         let responses: Vec<_> = self
             .accepts
@@ -195,12 +196,23 @@ impl InProcessRun {
             .collect();
         self.cluster.settle();
         let elapsed = started.elapsed();
+        verbose(format_args!(
+            "launch/in_process: all running after {elapsed:?}"
+        ));
         expect_accepted(responses);
         let updates = self.scheduler.updates();
         check_no_failures(&updates, |_| String::new());
         assert_eq!(count(&updates, TaskState::TaskRunning), TASKS);
         assert!(self.scheduler.failed_acknowledgements().is_empty());
         elapsed
+    }
+}
+
+/// Prints `message` with `LAUNCH_BENCH_VERBOSE` set (to time phases, or to attach a
+/// profiler to the launch alone).
+fn verbose(message: std::fmt::Arguments<'_>) {
+    if std::env::var_os("LAUNCH_BENCH_VERBOSE").is_some() {
+        eprintln!("{message}");
     }
 }
 
@@ -211,7 +223,15 @@ fn in_process(c: &mut Criterion) {
     group.bench_function(format!("{AGENTS}x{TASKS}"), |bencher| {
         bencher.iter_custom(|iterations| {
             (0..iterations)
-                .map(|_| InProcessRun::prepare().launch())
+                .map(|_| {
+                    let prepared = Instant::now();
+                    let run = InProcessRun::prepare();
+                    verbose(format_args!(
+                        "launch/in_process: set-up took {:?}",
+                        prepared.elapsed()
+                    ));
+                    run.launch()
+                })
                 .sum()
         });
     });

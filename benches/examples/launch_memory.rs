@@ -8,13 +8,16 @@
 //!   runtime, each with a `FakeContainerizer` whose containers are in-process executors (the
 //!   `executor` crate's driver over `InProcessTransport`, TASK_STARTING then TASK_RUNNING for
 //!   every task), so no executor process is counted;
-//! - the scheduler: this process, with the `scheduler` crate's v1 driver (protobuf), launching
-//!   100 `sleep 1000` tasks of `cpus:0.01;mem:1` on each agent's first offer.
+//! - the scheduler: this process, with the `scheduler` crate's v1 driver (protobuf): it holds
+//!   each agent's first offer until all 100 agents are offered, then launches 100
+//!   `sleep 1000` tasks of `cpus:0.01;mem:1` on each.
 //!
 //! Prints `VmRSS` and `VmHWM` from `/proc/<pid>/status` of the master and of the agents'
-//! process when the master is idle, once all 100 agents are offered, and once all 10,000
-//! tasks are TASK_RUNNING (and the time that took); per agent is the agents' process over its idle size, divided by
-//! 100. Run: `cargo run --release -p benches --example launch_memory`.
+//! process when the master is idle, once all 100 agents are offered (no task yet), and once
+//! all 10,000 tasks are TASK_RUNNING (and the time from the first ACCEPT). Per agent is the
+//! agents' process over its size before any agent started, divided by 100; with 10,000 tasks
+//! it includes each agent's 100 in-process executors, which a real agent would not hold.
+//! Run: `cargo run --release -p benches --example launch_memory`.
 
 use std::{
     collections::HashSet,
@@ -196,7 +199,7 @@ fn measure() {
 
     let started = Instant::now();
     wait_for("every agent is offered", started, || {
-        progress.offered.load(Ordering::SeqCst) >= AGENTS
+        progress.offers.lock().len() >= AGENTS
     });
     let report = |stage: &str| {
         let (rss, hwm) = memory(master_pid);
@@ -207,14 +210,19 @@ fn measure() {
             (rss - agents_idle) / AGENTS as f64
         );
     };
-    report(&format!("{AGENTS} agents registered"));
+    report(&format!("{AGENTS} agents registered, no task"));
+    let offers: Vec<Offer> = progress.offers.lock().drain(..).collect();
+    let launching = Instant::now();
+    for offer in &offers {
+        launch(&driver, offer);
+    }
     let total = AGENTS * TASKS_PER_AGENT;
     wait_for("every task is running", started, || {
         progress.running.load(Ordering::SeqCst) >= total
     });
     println!(
-        "{total} tasks TASK_RUNNING {:.1} s after the scheduler started",
-        started.elapsed().as_secs_f64()
+        "{total} tasks TASK_RUNNING {:.2} s after the first ACCEPT",
+        launching.elapsed().as_secs_f64()
     );
     // Let acknowledgements drain before reading the steady state.
     std::thread::sleep(Duration::from_secs(2));
@@ -237,63 +245,69 @@ fn wait_for(what: &str, started: Instant, mut condition: impl FnMut() -> bool) {
 
 #[derive(Default)]
 struct Progress {
-    offered: AtomicUsize,
+    /// The first offer of each agent, held until every agent has one.
+    offers: Mutex<Vec<Offer>>,
     running: AtomicUsize,
     failed: Mutex<Option<String>>,
 }
 
-/// Launches `TASKS_PER_AGENT` tasks on each agent's first offer and declines the rest.
+/// Holds each agent's first offer (the measuring thread launches on them) and declines the
+/// rest.
 struct Launcher {
     progress: Arc<Progress>,
     launched: HashSet<String>,
 }
 
+/// Launches `TASKS_PER_AGENT` `sleep` tasks on `offer`.
+fn launch(driver: &SchedulerDriver, offer: &Offer) {
+    let allocation = offer
+        .resources
+        .iter()
+        .find_map(|resource| resource.allocation_info.clone());
+    let mut resources = Resources::parse_unreserved(TASK_RESOURCES)
+        .expect("task resources")
+        .to_proto_v0();
+    for resource in &mut resources {
+        resource.allocation_info = allocation.clone();
+    }
+    let agent = &offer.hostname;
+    let tasks = (0..TASKS_PER_AGENT)
+        .map(|index| TaskInfo {
+            name: format!("{agent}-{index}"),
+            task_id: TaskId {
+                value: format!("{agent}-{index}"),
+            },
+            slave_id: offer.slave_id.clone(),
+            resources: resources.clone(),
+            command: Some(CommandInfo {
+                value: Some("sleep 1000".to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    driver.launch_tasks(
+        std::slice::from_ref(&offer.id),
+        tasks,
+        Filters {
+            refuse_seconds: Some(3600.0),
+        },
+    );
+}
+
 impl scheduler::Scheduler for Launcher {
     fn resource_offers(&mut self, driver: &SchedulerDriver, offers: &[Offer]) {
         for offer in offers {
-            if !self.launched.insert(offer.slave_id.value.clone()) {
+            if self.launched.insert(offer.slave_id.value.clone()) {
+                self.progress.offers.lock().push(offer.clone());
+            } else {
                 driver.decline_offer(
                     &offer.id,
                     Filters {
                         refuse_seconds: Some(3600.0),
                     },
                 );
-                continue;
             }
-            let allocation = offer
-                .resources
-                .iter()
-                .find_map(|resource| resource.allocation_info.clone());
-            let mut resources = Resources::parse_unreserved(TASK_RESOURCES)
-                .expect("task resources")
-                .to_proto_v0();
-            for resource in &mut resources {
-                resource.allocation_info = allocation.clone();
-            }
-            let agent = self.launched.len();
-            let tasks = (0..TASKS_PER_AGENT)
-                .map(|index| TaskInfo {
-                    name: format!("task-{agent}-{index}"),
-                    task_id: TaskId {
-                        value: format!("task-{agent}-{index}"),
-                    },
-                    slave_id: offer.slave_id.clone(),
-                    resources: resources.clone(),
-                    command: Some(CommandInfo {
-                        value: Some("sleep 1000".to_owned()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                })
-                .collect();
-            driver.launch_tasks(
-                std::slice::from_ref(&offer.id),
-                tasks,
-                Filters {
-                    refuse_seconds: Some(3600.0),
-                },
-            );
-            self.progress.offered.fetch_add(1, Ordering::SeqCst);
         }
     }
 
