@@ -334,11 +334,24 @@ impl RealCluster {
             .spawn(&runtime)
             .expect("the agent process");
 
-        let scheduler = Scheduler::subscribe(
-            &runtime,
-            fixtures::framework_info("launch-bench-real"),
-            protobuf(),
-        );
+        // On a real clock the master may still be recovering its registry (503).
+        let deadline = Instant::now() + REAL_DEADLINE;
+        let scheduler = loop {
+            match Scheduler::try_subscribe(
+                &runtime,
+                fixtures::framework_info("launch-bench-real"),
+                protobuf(),
+            ) {
+                Ok(scheduler) => break scheduler,
+                Err(refused) => assert!(
+                    Instant::now() < deadline,
+                    "SUBSCRIBE refused: {} {}",
+                    refused.status,
+                    testkit::body_text(&refused)
+                ),
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
         RealCluster {
             runtime,
             scheduler,
