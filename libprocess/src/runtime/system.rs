@@ -51,10 +51,26 @@ fn advertised(config: &RuntimeConfig, bound: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, config.advertise_port.unwrap_or(bound.port()))
 }
 
+/// How many connections may wait to be accepted, as Mesos's libprocess asks (the kernel caps
+/// it at `net.core.somaxconn`). The standard library's 128 is too few: a thousand executors
+/// starting at once would see connection attempts dropped and retried for seconds.
+const LISTEN_BACKLOG: i32 = 500_000;
+
+/// A listening socket on `address` with [`LISTEN_BACKLOG`] (and `SO_REUSEADDR`, as the
+/// standard library sets it, so a restarted process can bind its port again at once).
+fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}
+
 /// Binds, starts every thread, spawns the built-in processes.
 pub(crate) fn start(config: RuntimeConfig) -> Result<Runtime, BuildError> {
     let wanted = SocketAddr::new(config.ip, config.port);
-    let listener = TcpListener::bind(wanted).map_err(|source| BuildError::Bind {
+    let listener = bind(wanted).map_err(|source| BuildError::Bind {
         address: wanted,
         source,
     })?;
