@@ -12,10 +12,13 @@
 //! [`spawn`] starts a registrar and a master on a runtime, given an allocator.
 //!
 //! ```no_run
+//! use allocator::shell::process::AllocatorProcess;
 //! use master::{config::MasterConfig, registrar::InMemoryStore};
-//! # fn allocator() -> allocator::AllocatorHandle { unimplemented!() }
 //! let runtime = libprocess::Runtime::builder().build()?;
-//! let pid = master::spawn(&runtime, MasterConfig::default(), Box::new(InMemoryStore::new()), allocator())?;
+//! let config = MasterConfig::default();
+//! let allocator = allocator::create("hierarchical", config.allocator.clone())?;
+//! let allocator = AllocatorProcess::spawn(&runtime, allocator)?;
+//! let pid = master::spawn(&runtime, config, Box::new(InMemoryStore::new()), allocator)?;
 //! runtime.set_delegate(master::master::Master::ID);
 //! # let _ = pid;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
