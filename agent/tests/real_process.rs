@@ -3,21 +3,12 @@
 //! agent gives it; an executor that dies at once fails its task. Waits are conditions with
 //! deadlines, never fixed sleeps.
 
-use std::{
-    path::{Path, PathBuf},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{path::Path, time::Duration};
 
-use agent::AgentOptions;
-use containerizer::{MesosContainerizer, MesosContainerizerOptions};
-use detector::StandaloneDetector;
-use libprocess::{Context, Message, Process, Runtime, Upid};
-use prost::Name;
 use proto::{
     internal::{
-        ExitedExecutorMessage, MasterSlaveConnection, RunTaskMessage, SlaveRegisteredMessage,
-        StatusUpdateAcknowledgementMessage, StatusUpdateMessage,
+        ExitedExecutorMessage, RunTaskMessage, StatusUpdateAcknowledgementMessage,
+        StatusUpdateMessage,
     },
     v0::{
         CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, SlaveId, TaskId,
@@ -26,112 +17,23 @@ use proto::{
 };
 use resources::Resources;
 
+mod fake_master;
+
+use fake_master::{AGENT_ID, RealAgent};
+
 const DEADLINE: Duration = Duration::from_secs(30);
 
-#[derive(Clone, Default)]
-struct Recorder {
-    seen: Arc<Mutex<Vec<Message>>>,
+fn wait_until(what: &str, condition: impl FnMut() -> bool) {
+    fake_master::wait_until(what, DEADLINE, condition);
 }
 
-impl Process for Recorder {
-    fn unhandled(&mut self, _ctx: &mut Context<Self>, message: Message) {
-        self.seen.lock().unwrap().push(message);
-    }
-}
-
-impl Recorder {
-    fn messages<M: prost::Message + Name + Default>(&self) -> Vec<M> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|message| message.name == M::full_name())
-            .map(|message| M::decode(message.body.as_ref()).unwrap())
-            .collect()
-    }
-}
-
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-struct RealAgent {
-    runtime: Runtime,
-    master: Upid,
-    agent: Upid,
-    recorder: Recorder,
-    work_dir: tempfile::TempDir,
+fn start() -> RealAgent {
+    RealAgent::start(DEADLINE, |options| {
+        options.executor_shutdown_grace_period = Duration::from_secs(1);
+    })
 }
 
 impl RealAgent {
-    fn start() -> RealAgent {
-        let runtime = Runtime::builder().workers(2).build().unwrap();
-        let recorder = Recorder::default();
-        let master = runtime
-            .spawn("master", recorder.clone())
-            .unwrap()
-            .upid()
-            .clone();
-        let work_dir = tempfile::tempdir().unwrap();
-        let mut options = AgentOptions::new(
-            work_dir.path().join("agent"),
-            Resources::parse_unreserved("cpus:2;mem:1024;disk:1024").unwrap(),
-        );
-        options.registration_backoff_factor = Duration::from_millis(10);
-        options.executor_shutdown_grace_period = Duration::from_secs(1);
-        let containerizer = MesosContainerizer::new(
-            &runtime,
-            MesosContainerizerOptions {
-                destroy_grace_period: Duration::from_millis(500),
-            },
-        )
-        .unwrap();
-        let agent = agent::serve(
-            &runtime,
-            options,
-            Arc::new(containerizer),
-            Arc::new(StandaloneDetector::new(Some(master.clone()))),
-        )
-        .unwrap()
-        .upid()
-        .clone();
-        let started = RealAgent {
-            runtime,
-            master,
-            agent,
-            recorder,
-            work_dir,
-        };
-        wait_until("a registration attempt", || {
-            !started
-                .recorder
-                .messages::<proto::internal::RegisterSlaveMessage>()
-                .is_empty()
-        });
-        started.send(&SlaveRegisteredMessage {
-            slave_id: SlaveId {
-                value: "M-S0".into(),
-            },
-            connection: Some(MasterSlaveConnection {
-                total_ping_timeout_seconds: Some(75.0),
-            }),
-        });
-        started
-    }
-
-    fn send<M: prost::Message + Name>(&self, message: &M) {
-        self.runtime.send_from(
-            &self.master,
-            &self.agent,
-            M::full_name(),
-            message.encode_to_vec(),
-        );
-    }
-
     fn run(&self, task_id: &str, executor_command: String) {
         let task = TaskInfo {
             name: task_id.into(),
@@ -139,7 +41,7 @@ impl RealAgent {
                 value: task_id.into(),
             },
             slave_id: SlaveId {
-                value: "M-S0".into(),
+                value: AGENT_ID.into(),
             },
             resources: Resources::parse_unreserved("cpus:0.5;mem:64")
                 .unwrap()
@@ -177,24 +79,12 @@ impl RealAgent {
     fn acknowledge(&self, update: &StatusUpdateMessage) {
         self.send(&StatusUpdateAcknowledgementMessage {
             slave_id: SlaveId {
-                value: "M-S0".into(),
+                value: AGENT_ID.into(),
             },
             framework_id: update.update.framework_id.clone(),
             task_id: update.update.status.task_id.clone(),
             uuid: update.update.uuid.clone().unwrap_or_default(),
         });
-    }
-
-    fn sandbox(&self, executor: &str) -> PathBuf {
-        self.work_dir.path().join(format!(
-            "agent/slaves/M-S0/frameworks/M-0000/executors/{executor}/runs/latest"
-        ))
-    }
-}
-
-impl Drop for RealAgent {
-    fn drop(&mut self) {
-        self.runtime.shutdown();
     }
 }
 
@@ -258,7 +148,7 @@ fn a_real_executor_runs_a_task_over_real_http() {
         eprintln!("skipping: no python3 on this machine");
         return;
     };
-    let agent = RealAgent::start();
+    let agent = start();
     let script = agent.work_dir.path().join("executor.py");
     std::fs::write(&script, EXECUTOR).unwrap();
     agent.run("t1", format!("{python} {}", script.display()));
@@ -289,7 +179,7 @@ fn a_real_executor_runs_a_task_over_real_http() {
 
 #[test]
 fn an_executor_that_dies_at_once_fails_its_task() {
-    let agent = RealAgent::start();
+    let agent = start();
     agent.run("t2", "echo bye >&2; exit 3".into());
     wait_until("TASK_FAILED at the master", || !agent.updates().is_empty());
     let failed = agent.updates().remove(0);

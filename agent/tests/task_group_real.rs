@@ -10,20 +10,15 @@
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
-use agent::AgentOptions;
-use containerizer::{Containerizer, MesosContainerizer, MesosContainerizerOptions};
-use detector::StandaloneDetector;
-use libprocess::{Context, Message, Process, Runtime, Upid};
-use prost::Name;
+use containerizer::Containerizer;
 use proto::{
     internal::{
-        ExitedExecutorMessage, KillTaskMessage, MasterSlaveConnection, RunTaskGroupMessage,
-        ShutdownExecutorMessage, SlaveRegisteredMessage, StatusUpdateAcknowledgementMessage,
-        StatusUpdateMessage,
+        ExitedExecutorMessage, KillTaskMessage, RunTaskGroupMessage, ShutdownExecutorMessage,
+        StatusUpdateAcknowledgementMessage, StatusUpdateMessage,
     },
     v0::{
         CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, SlaveId, TaskGroupInfo,
@@ -32,30 +27,11 @@ use proto::{
 };
 use resources::Resources;
 
+mod fake_master;
+
+use fake_master::{AGENT_ID, RealAgent};
+
 const DEADLINE: Duration = Duration::from_secs(60);
-
-#[derive(Clone, Default)]
-struct Recorder {
-    seen: Arc<Mutex<Vec<Message>>>,
-}
-
-impl Process for Recorder {
-    fn unhandled(&mut self, _ctx: &mut Context<Self>, message: Message) {
-        self.seen.lock().unwrap().push(message);
-    }
-}
-
-impl Recorder {
-    fn messages<M: prost::Message + Name + Default>(&self) -> Vec<M> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|message| message.name == M::full_name())
-            .map(|message| M::decode(message.body.as_ref()).unwrap())
-            .collect()
-    }
-}
 
 /// The directory of the workspace's binaries: the test runs from `target/<profile>/deps/`.
 fn bin_dir() -> PathBuf {
@@ -75,85 +51,32 @@ fn bin_dir() -> PathBuf {
     dir
 }
 
-struct RealAgent {
-    runtime: Runtime,
-    master: Upid,
-    agent: Upid,
-    recorder: Recorder,
-    containerizer: MesosContainerizer,
-    work_dir: tempfile::TempDir,
-    /// Updates acknowledged so far (their uuids).
+/// The real agent, and the updates acknowledged so far (their uuids).
+struct GroupAgent {
+    real: RealAgent,
     acknowledged: Mutex<BTreeSet<Vec<u8>>>,
 }
 
-impl RealAgent {
-    fn start() -> RealAgent {
-        let runtime = Runtime::builder().workers(2).build().unwrap();
-        let recorder = Recorder::default();
-        let master = runtime
-            .spawn("master", recorder.clone())
-            .unwrap()
-            .upid()
-            .clone();
-        let work_dir = tempfile::tempdir().unwrap();
-        let mut options = AgentOptions::new(
-            work_dir.path().join("agent"),
-            Resources::parse_unreserved("cpus:2;mem:1024;disk:1024").unwrap(),
-        );
-        options.registration_backoff_factor = Duration::from_millis(10);
-        // Well over the default executor's 3 s kill grace period, so a loaded machine does
-        // not turn its TASK_KILLED into the agent's TASK_FAILED.
-        options.executor_shutdown_grace_period = Duration::from_secs(10);
-        options.launcher_dir = bin_dir();
-        let containerizer = MesosContainerizer::new(
-            &runtime,
-            MesosContainerizerOptions {
-                destroy_grace_period: Duration::from_millis(500),
-            },
-        )
-        .unwrap();
-        let agent = agent::serve(
-            &runtime,
-            options,
-            Arc::new(containerizer.clone()),
-            Arc::new(StandaloneDetector::new(Some(master.clone()))),
-        )
-        .unwrap()
-        .upid()
-        .clone();
-        let started = RealAgent {
-            runtime,
-            master,
-            agent,
-            recorder,
-            containerizer,
-            work_dir,
-            acknowledged: Mutex::default(),
-        };
-        started.wait_until("a registration attempt", || {
-            !started
-                .recorder
-                .messages::<proto::internal::RegisterSlaveMessage>()
-                .is_empty()
-        });
-        started.send(&SlaveRegisteredMessage {
-            slave_id: SlaveId {
-                value: "M-S0".into(),
-            },
-            connection: Some(MasterSlaveConnection {
-                total_ping_timeout_seconds: Some(75.0),
-            }),
-        });
-        started
-    }
+impl std::ops::Deref for GroupAgent {
+    type Target = RealAgent;
 
-    fn send<M: prost::Message + Name>(&self, message: &M) {
-        self.runtime.send_from(
-            &self.master,
-            &self.agent,
-            M::full_name(),
-            message.encode_to_vec(),
-        );
+    fn deref(&self) -> &RealAgent {
+        &self.real
+    }
+}
+
+impl GroupAgent {
+    fn start() -> GroupAgent {
+        let real = RealAgent::start(DEADLINE, |options| {
+            // Well over the default executor's 3 s kill grace period, so a loaded machine
+            // does not turn its TASK_KILLED into the agent's TASK_FAILED.
+            options.executor_shutdown_grace_period = Duration::from_secs(10);
+            options.launcher_dir = bin_dir();
+        });
+        GroupAgent {
+            real,
+            acknowledged: Mutex::default(),
+        }
     }
 
     /// Waits until `condition` holds, acknowledging every update as the master would.
@@ -180,7 +103,7 @@ impl RealAgent {
             if acknowledged.insert(uuid.clone()) {
                 self.send(&StatusUpdateAcknowledgementMessage {
                     slave_id: SlaveId {
-                        value: "M-S0".into(),
+                        value: AGENT_ID.into(),
                     },
                     framework_id: update.update.framework_id.clone(),
                     task_id: update.update.status.task_id.clone(),
@@ -240,7 +163,7 @@ impl RealAgent {
                     value: (*id).into(),
                 },
                 slave_id: SlaveId {
-                    value: "M-S0".into(),
+                    value: AGENT_ID.into(),
                 },
                 resources: Resources::parse_unreserved("cpus:0.1;mem:32")
                     .unwrap()
@@ -278,32 +201,11 @@ impl RealAgent {
             .into_iter()
             .find(|exited| exited.executor_id.value == executor)
     }
-
-    fn sandbox(&self, executor: &str) -> PathBuf {
-        self.work_dir.path().join(format!(
-            "agent/slaves/M-S0/frameworks/M-0000/executors/{executor}/runs/latest"
-        ))
-    }
-}
-
-impl Drop for RealAgent {
-    fn drop(&mut self) {
-        // Nothing the test started outlives it, even when it failed half-way.
-        if let Ok(Ok(containers)) = self.containerizer.containers().block_timeout(DEADLINE) {
-            for container in containers.iter().filter(|c| c.parent.is_none()) {
-                let _ = self
-                    .containerizer
-                    .destroy(container)
-                    .block_timeout(DEADLINE);
-            }
-        }
-        self.runtime.shutdown();
-    }
 }
 
 #[test]
 fn a_task_group_runs_in_nested_containers_and_a_failing_task_kills_its_group() {
-    let agent = RealAgent::start();
+    let agent = GroupAgent::start();
 
     // One task finishes; its sibling runs on until the framework kills it.
     agent.run_group(
@@ -418,7 +320,7 @@ fn a_task_group_runs_in_nested_containers_and_a_failing_task_kills_its_group() {
 
 #[test]
 fn shutting_the_executor_down_kills_its_tasks_and_leaves_nothing_behind() {
-    let agent = RealAgent::start();
+    let agent = GroupAgent::start();
     agent.run_group(
         "group-3",
         &[
